@@ -30,7 +30,7 @@ base_url="http://localhost:11434/v1"
 profile_json='{"id": "ollama-qwen", "baseUrl": "http://localhost:11434/v1", "model": "qwen2.5-coder:7b-base", "apiStyle": "completions", "fimDialect": "qwen"}'
 if ! curl -fsS -m 2 "$base_url/models" >/dev/null 2>&1; then
   echo "No model server answers at $base_url: starting the demo model on 127.0.0.1:$demo_port."
-  npx tsx test/fixtures/openaiTestServer.ts --port "$demo_port" --demo >"$state/demo-model.log" 2>&1 &
+  npx tsx test/fixtures/openaiTestServer.ts --port "$demo_port" >"$state/demo-model.log" 2>&1 &
   demo_pid=$!
   trap 'kill $demo_pid 2>/dev/null || true' EXIT
   profile_json="{\"id\": \"demo\", \"baseUrl\": \"http://127.0.0.1:$demo_port/v1\", \"model\": \"aegis-demo\", \"apiStyle\": \"completions\", \"fimDialect\": \"qwen\"}"

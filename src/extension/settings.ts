@@ -1,7 +1,7 @@
 // Reads the aegis.* settings, validates them through the pure parser in src/model/profiles, and tells the
 // user once per distinct problem what is wrong and which setting to fix. Invalid profiles are never used.
 import * as vscode from 'vscode';
-import { parseModelSettings } from '../model/profiles';
+import { parseModelSettings, problemTemplate } from '../model/profiles';
 import type { ModelSettings, SettingProblem } from '../model/profiles';
 import type { Logger } from './log';
 
@@ -80,5 +80,8 @@ export class SettingsService implements vscode.Disposable {
 }
 
 function localizeProblem(problem: SettingProblem): string {
-  return vscode.l10n.t(problem.message);
+  return vscode.l10n.t(problemTemplate(problem.code, problem.params), {
+    ...problem.params,
+    key: problem.key,
+  });
 }

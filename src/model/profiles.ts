@@ -416,52 +416,85 @@ function parseFeatures(
   return features;
 }
 
+/**
+ * Every English message template, with named placeholders ({key} is the setting). The extension passes the
+ * template chosen by problemTemplate() to VS Code's localization, so these strings are also the keys of the
+ * translation bundles.
+ */
+export const PROBLEM_TEMPLATES = {
+  notAList: '{key} must be a list of model profiles.',
+  notAnObject: '{key} must be an object.',
+  missing: '{key} is required.',
+  wrongTypeNumber: '{key} must be a number.',
+  wrongTypeText: '{key} must be text.',
+  empty: '{key} must not be empty.',
+  duplicateId: '{key}: the id "{id}" is already used by an earlier profile; ids must be unique.',
+  invalidUrl: '{key}: "{value}" is not an http:// or https:// URL without a user name or password.',
+  invalidChoice: '{key}: "{value}" is not one of {choices}.',
+  notAnInteger: '{key} must be a whole number (got {value}).',
+  outOfRangeContext: '{key} must be between {min} and {max} (smaller than the context window).',
+  outOfRange: '{key} must be between {min} and {max} (got {value}).',
+  refusedHeader:
+    '{key}: the header "{header}" cannot be set in settings. API keys are stored securely with the "set API key" command instead.',
+  invalidHeader: '{key}: "{header}" is not a valid header name with a single-line text value.',
+  unknownField: '{key}: "{field}" is not a profile setting and is ignored.',
+  unknownFeature: '{key}: "{feature}" is not a feature (use one of {features}) and is ignored.',
+  unknownProfile: '{key}: there is no valid profile "{profile}"; using "{fallback}" instead.',
+  profileDroppedNamed: '{key}: profile "{id}" has errors and is not used until they are fixed.',
+  profileDropped: '{key}: this profile has errors and is not used until they are fixed.',
+  usingDefault: '{key}: no valid profile is configured; using the default profile "{profile}".',
+} as const;
+
+/** The message template for a problem; fill it with `{ key, ...params }`. */
+export function problemTemplate(code: SettingProblemCode, params: Record<string, string | number>): string {
+  const t = PROBLEM_TEMPLATES;
+  switch (code) {
+    case 'not-a-list':
+      return t.notAList;
+    case 'not-an-object':
+      return t.notAnObject;
+    case 'missing':
+      return t.missing;
+    case 'wrong-type':
+      return params.expected === 'number' ? t.wrongTypeNumber : t.wrongTypeText;
+    case 'empty':
+      return t.empty;
+    case 'duplicate-id':
+      return t.duplicateId;
+    case 'invalid-url':
+      return t.invalidUrl;
+    case 'invalid-choice':
+      return t.invalidChoice;
+    case 'not-an-integer':
+      return t.notAnInteger;
+    case 'out-of-range':
+      return params.value === undefined ? t.outOfRangeContext : t.outOfRange;
+    case 'refused-header':
+      return t.refusedHeader;
+    case 'invalid-header':
+      return t.invalidHeader;
+    case 'unknown-field':
+      return t.unknownField;
+    case 'unknown-feature':
+      return t.unknownFeature;
+    case 'unknown-profile':
+      return t.unknownProfile;
+    case 'profile-dropped':
+      return params.id ? t.profileDroppedNamed : t.profileDropped;
+    case 'using-default':
+      return t.usingDefault;
+  }
+}
+
 function describeProblem(
   key: string,
   code: SettingProblemCode,
   params: Record<string, string | number>,
 ): string {
-  const p = (name: string): string => String(params[name]);
-  switch (code) {
-    case 'not-a-list':
-      return `${key} must be a list of model profiles.`;
-    case 'not-an-object':
-      return `${key} must be an object.`;
-    case 'missing':
-      return `${key} is required.`;
-    case 'wrong-type':
-      return `${key} must be ${p('expected') === 'number' ? 'a number' : 'text'}.`;
-    case 'empty':
-      return `${key} must not be empty.`;
-    case 'duplicate-id':
-      return `${key}: the id "${p('id')}" is already used by an earlier profile; ids must be unique.`;
-    case 'invalid-url':
-      return `${key}: "${p('value')}" is not an http:// or https:// URL without a user name or password.`;
-    case 'invalid-choice':
-      return `${key}: "${p('value')}" is not one of ${p('choices')}.`;
-    case 'not-an-integer':
-      return `${key} must be a whole number (got ${p('value')}).`;
-    case 'out-of-range':
-      return params.value === undefined
-        ? `${key} must be between ${p('min')} and ${p('max')} (smaller than the context window).`
-        : `${key} must be between ${p('min')} and ${p('max')} (got ${p('value')}).`;
-    case 'refused-header':
-      return `${key}: the header "${p('header')}" cannot be set in settings. API keys are stored securely with the "set API key" command instead.`;
-    case 'invalid-header':
-      return `${key}: "${p('header')}" is not a valid header name with a single-line text value.`;
-    case 'unknown-field':
-      return `${key}: "${p('field')}" is not a profile setting and is ignored.`;
-    case 'unknown-feature':
-      return `${key}: "${p('feature')}" is not a feature (use one of ${p('features')}) and is ignored.`;
-    case 'unknown-profile':
-      return `${key}: there is no valid profile "${p('profile')}"; using "${p('fallback')}" instead.`;
-    case 'profile-dropped':
-      return params.id
-        ? `${key}: profile "${p('id')}" has errors and is not used until they are fixed.`
-        : `${key}: this profile has errors and is not used until they are fixed.`;
-    case 'using-default':
-      return `${key}: no valid profile is configured; using the default profile "${p('profile')}".`;
-  }
+  const values: Record<string, string | number> = { ...params, key };
+  return problemTemplate(code, params).replace(/\{(\w+)\}/g, (whole, name: string) =>
+    values[name] === undefined ? whole : String(values[name]),
+  );
 }
 
 function displayValue(value: unknown): string {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
+import { PROBLEM_TEMPLATES } from '../../../src/model/profiles';
 
 const root = join(__dirname, '..', '..', '..');
 const readJson = (path: string): Record<string, unknown> =>
@@ -16,9 +17,12 @@ function sourceFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** The first argument of every `l10n.t('…')` call whose message is a literal. */
+/**
+ * The first argument of every `l10n.t('…')` call whose message is a literal, and the message templates that
+ * pure modules hand to l10n.t (the settings problems).
+ */
 function l10nMessages(files: string[]): Set<string> {
-  const messages = new Set<string>();
+  const messages = new Set<string>(Object.values(PROBLEM_TEMPLATES));
   for (const file of files) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
@@ -29,7 +33,8 @@ function l10nMessages(files: string[]): Set<string> {
         node.expression.expression.getText(source).endsWith('l10n')
       ) {
         const first = node.arguments[0];
-        if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.add(first.text);
+        if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first)))
+          messages.add(first.text);
       }
       ts.forEachChild(node, visit);
     };

@@ -1,0 +1,81 @@
+// Linear-time regular expressions for patterns written by security teams. Every custom pattern, allowlist
+// pattern, keyword list and path glob is compiled with re2js, so no policy can make a scan backtrack
+// catastrophically and hang the editor; constructs RE2 cannot run in linear time are rejected up front.
+import { RE2JS } from 're2js';
+import type { DetectorMatch } from './detectorTypes';
+
+/** A compiled pattern. Offsets are UTF-16 code units, end exclusive, like the rest of the guard. */
+export interface SafeRegex {
+  readonly source: string;
+  /** Every non-empty, non-overlapping match, left to right. */
+  findAll(text: string): DetectorMatch[];
+  /** Whether the whole of `text` matches. */
+  matchesWhole(text: string): boolean;
+  /** Whether any part of `text` matches. */
+  test(text: string): boolean;
+}
+
+/** Thrown for a pattern RE2 cannot compile; the message says why without echoing any scanned text. */
+export class UnsafePatternError extends Error {
+  constructor(
+    readonly pattern: string,
+    readonly reason: string,
+  ) {
+    super(
+      `pattern is not a valid RE2 expression (${reason}); backreferences and lookaround are not supported`,
+    );
+    this.name = 'UnsafePatternError';
+  }
+}
+
+export interface SafeRegexOptions {
+  caseSensitive?: boolean;
+}
+
+/** Compiles `pattern` with RE2 semantics or throws `UnsafePatternError`. */
+export function compileSafeRegex(pattern: string, options: SafeRegexOptions = {}): SafeRegex {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern, options.caseSensitive === false ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (error) {
+    const reason =
+      error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
+    throw new UnsafePatternError(pattern, reason);
+  }
+  return {
+    source: pattern,
+    findAll(text: string): DetectorMatch[] {
+      const out: DetectorMatch[] = [];
+      const matcher = re.matcher(text);
+      while (matcher.find()) {
+        const start = matcher.start();
+        const end = matcher.end();
+        if (end > start) out.push({ start, end });
+      }
+      return out;
+    },
+    matchesWhole(text: string): boolean {
+      return re.matches(text);
+    },
+    test(text: string): boolean {
+      return re.test(text);
+    },
+  };
+}
+
+/** Compiles a keyword list into one RE2 alternation, matching whole words where a keyword begins or ends with one. */
+export function compileKeywords(keywords: readonly string[], caseSensitive = false): SafeRegex {
+  const alternatives = [...keywords]
+    .sort((a, b) => b.length - a.length)
+    .map((keyword) => {
+      const quoted = escapeLiteral(keyword);
+      const left = /^\w/.test(keyword) ? '\\b' : '';
+      const right = /\w$/.test(keyword) ? '\\b' : '';
+      return `${left}${quoted}${right}`;
+    });
+  return compileSafeRegex(`(?:${alternatives.join('|')})`, { caseSensitive });
+}
+
+function escapeLiteral(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}

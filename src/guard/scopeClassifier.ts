@@ -1,0 +1,70 @@
+// The built-in heuristic behind the scope rule: is a chat question about software engineering? It weighs
+// software vocabulary and code-like text against out-of-scope topics. It refuses only when an off-topic signal
+// outweighs every engineering signal, so short or unclear questions ("thanks", "why?") pass.
+import { compileKeywords, compileSafeRegex } from './safeRegex';
+import type { SafeRegex } from './safeRegex';
+
+// prettier-ignore
+const ENGINEERING_TERMS = [
+  'algorithm', 'api', 'array', 'assert', 'async', 'await', 'backend', 'bash', 'benchmark', 'binary', 'boolean',
+  'branch', 'browser', 'bug', 'build', 'bytes', 'cache', 'callback', 'class', 'cli', 'code', 'commit', 'compile',
+  'compiler', 'component', 'concurrency', 'config', 'configuration', 'constructor', 'container', 'cpu', 'crash',
+  'css', 'database', 'debug', 'debugger', 'dependency', 'deploy', 'deployment', 'diff', 'docker', 'endpoint',
+  'enum', 'error', 'exception', 'frontend', 'function', 'framework', 'generic', 'git', 'github', 'gradle', 'html',
+  'http', 'https', 'index', 'interface', 'java', 'javascript', 'json', 'kotlin', 'kubernetes', 'lambda', 'library',
+  'linter', 'linux', 'loop', 'memory', 'merge', 'method', 'microservice', 'migration', 'module', 'mutex', 'npm',
+  'null', 'object', 'package', 'parser', 'performance', 'pipeline', 'pointer', 'python', 'query', 'react',
+  'recursion', 'refactor', 'regex', 'repository', 'request', 'response', 'rest', 'runtime', 'rust', 'schema',
+  'script', 'sdk', 'server', 'shell', 'sql', 'stack trace', 'string', 'struct', 'syntax', 'test', 'tests',
+  'thread', 'type', 'typescript', 'undefined', 'unit test', 'variable', 'vscode', 'webpack', 'yaml',
+  'implement', 'implementation', 'program', 'programming', 'software', 'exception', 'stack', 'heap', 'golang',
+  'c++', 'c#', 'maven', 'spring', 'django', 'flask', 'node', 'nodejs', 'ci', 'pull request', 'code review',
+];
+
+// prettier-ignore
+const OUT_OF_SCOPE_TERMS = [
+  'recipe', 'cooking', 'bake', 'restaurant', 'football', 'soccer', 'basketball', 'match score', 'horoscope',
+  'astrology', 'zodiac', 'celebrity', 'gossip', 'movie', 'film', 'tv show', 'song lyrics', 'lyrics', 'poem',
+  'love letter', 'dating', 'girlfriend', 'boyfriend', 'vacation', 'holiday destination', 'hotel', 'flight',
+  'weather', 'election', 'politics', 'political', 'president', 'religion', 'lottery', 'gambling', 'betting',
+  'stock tip', 'stock tips', 'which stock', 'crypto price', 'diet', 'weight loss', 'medical advice',
+  'symptoms', 'diagnose my', 'legal advice', 'lawsuit', 'homework essay', 'essay about', 'fashion', 'outfit',
+];
+
+// Braces, semicolons, arrows, calls and fenced code are engineering signals no topic word can outweigh.
+const CODE_SHAPE = compileSafeRegex(
+  '(?m)```|=>|[{};][ \\t]*$|\\w\\(.*\\)|</?\\w+>|^[ \\t]*(?:import|from|def|fn|func|public|const|let|var)\\s',
+);
+
+export interface ScopeVerdict {
+  inScope: boolean;
+  engineeringSignals: number;
+  outOfScopeSignals: number;
+}
+
+export interface ScopeClassifierOptions {
+  /** Use the built-in vocabularies (the policy's `classifier: heuristic`). */
+  builtIn: boolean;
+  inScopeKeywords: readonly string[];
+  outOfScopeKeywords: readonly string[];
+}
+
+export class ScopeClassifier {
+  private readonly engineering: SafeRegex | undefined;
+  private readonly offTopic: SafeRegex | undefined;
+
+  constructor(options: ScopeClassifierOptions) {
+    const inTerms = [...(options.builtIn ? ENGINEERING_TERMS : []), ...options.inScopeKeywords];
+    const outTerms = [...(options.builtIn ? OUT_OF_SCOPE_TERMS : []), ...options.outOfScopeKeywords];
+    this.engineering = inTerms.length > 0 ? compileKeywords(inTerms) : undefined;
+    this.offTopic = outTerms.length > 0 ? compileKeywords(outTerms) : undefined;
+  }
+
+  classify(text: string): ScopeVerdict {
+    const outOfScopeSignals = this.offTopic?.findAll(text).length ?? 0;
+    if (outOfScopeSignals === 0) return { inScope: true, engineeringSignals: 0, outOfScopeSignals };
+    const codeShaped = CODE_SHAPE.test(text) ? 1 : 0;
+    const engineeringSignals = (this.engineering?.findAll(text).length ?? 0) + codeShaped;
+    return { inScope: engineeringSignals >= outOfScopeSignals, engineeringSignals, outOfScopeSignals };
+  }
+}

@@ -1,0 +1,669 @@
+// The chat webview page: the conversation, the streaming answer (rendered at most once per animation frame, with
+// completed blocks rendered once), code-block actions, context chips, the input with slash-command hints, the
+// conversation list and the profile picker. It talks to the extension only through the chat protocol, and it
+// shows model output only through the sanitizing markdown renderer.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import { parseHostMessage } from '../../src/assist/chatProtocol';
+import type {
+  ChatMessageView,
+  ChatNotice,
+  ContextChip,
+  ConversationSummary,
+  ConversationView,
+  HostMessage,
+  PageMessage,
+  ProfileOption,
+  SlashCommandView,
+} from '../../src/assist/chatProtocol';
+import { MarkdownRenderer, StreamingMarkdown } from '../../src/assist/markdownRender';
+import type { CodeBlockInfo, RenderedMarkdown } from '../../src/assist/markdownRender';
+
+interface VsCodeApi {
+  postMessage(message: PageMessage): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const renderer = new MarkdownRenderer(window);
+const post = (message: PageMessage): void => vscode.postMessage(message);
+
+interface Pending {
+  requestId: string;
+  answerId: string;
+  text: string;
+  element: HTMLElement;
+  body: HTMLElement;
+  live: HTMLElement;
+  notices: HTMLElement;
+  streaming: StreamingMarkdown;
+  blocks: Map<number, CodeBlockInfo>;
+  frame: number | undefined;
+}
+
+const state = {
+  conversation: { id: 'none', title: '', messages: [] } as ConversationView,
+  conversations: [] as ConversationSummary[],
+  profiles: [] as ProfileOption[],
+  profileId: '',
+  chips: [] as ContextChip[],
+  commands: [] as SlashCommandView[],
+  pending: undefined as Pending | undefined,
+  hintIndex: 0,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// DOM helpers
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { className?: string; text?: string; title?: string; attrs?: Record<string, string> } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.className) node.className = props.className;
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.title) node.title = props.title;
+  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+function button(
+  label: string,
+  onClick: () => void,
+  title?: string,
+  className = 'link-button',
+): HTMLButtonElement {
+  const b = el('button', { className, text: label, attrs: { type: 'button' }, ...(title ? { title } : {}) });
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function newRequestId(): string {
+  return `r-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Layout
+
+const app = document.getElementById('app') ?? document.body;
+const historyToggle = button(
+  'Conversations',
+  () => toggleHistory(),
+  'Show saved conversations',
+  'link-button header-button',
+);
+historyToggle.setAttribute('aria-expanded', 'false');
+const titleEl = el('h1', { className: 'title', text: 'New conversation' });
+const profileSelect = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+profileSelect.setAttribute('aria-label', 'Model profile for chat');
+profileSelect.className = 'profile-select';
+profileSelect.addEventListener('change', () => {
+  if (profileSelect.value && profileSelect.value !== state.profileId) {
+    state.profileId = profileSelect.value;
+    post({ type: 'selectProfile', profileId: state.profileId });
+  }
+});
+const newButton = document.createElement('vscode-button');
+newButton.textContent = 'New';
+newButton.setAttribute('secondary', '');
+newButton.title = 'Start a new conversation';
+newButton.addEventListener('click', () => post({ type: 'newConversation' }));
+const header = el('header', { className: 'header' }, historyToggle, titleEl, profileSelect, newButton);
+
+const historyPanel = el('section', {
+  className: 'history',
+  attrs: { 'aria-label': 'Saved conversations', hidden: '' },
+});
+const messagesEl = el('main', {
+  className: 'messages',
+  attrs: { role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' },
+});
+const emptyEl = el('p', {
+  className: 'empty',
+  text: 'Ask about your code. Select code and press Ctrl+Alt+I (Cmd+Alt+I on macOS) to attach it, type @ to add a file, or / for commands.',
+});
+
+const chipsEl = el('div', { className: 'chips', attrs: { 'aria-label': 'Context sent with the question' } });
+const hintsEl = el('ul', {
+  className: 'hints',
+  attrs: { role: 'listbox', 'aria-label': 'Slash commands', hidden: '' },
+});
+const input = el('textarea', {
+  className: 'input',
+  attrs: {
+    rows: '3',
+    placeholder: 'Ask about your code (/ for commands, @ to add a file)',
+    'aria-label': 'Question',
+    'aria-autocomplete': 'list',
+  },
+});
+const sendButton = document.createElement('vscode-button');
+sendButton.textContent = 'Send';
+sendButton.title = 'Send (Enter)';
+sendButton.addEventListener('click', () => send());
+const stopButton = document.createElement('vscode-button');
+stopButton.textContent = 'Stop';
+stopButton.title = 'Stop the answer (Escape)';
+stopButton.setAttribute('secondary', '');
+stopButton.hidden = true;
+stopButton.addEventListener('click', () => stop());
+const addFileButton = button(
+  '@ Add file',
+  () => post({ type: 'addFile' }),
+  'Add a workspace file as context',
+);
+const footer = el(
+  'footer',
+  { className: 'composer' },
+  chipsEl,
+  hintsEl,
+  input,
+  el(
+    'div',
+    { className: 'composer-actions' },
+    addFileButton,
+    el('span', { className: 'spacer' }),
+    stopButton,
+    sendButton,
+  ),
+);
+app.append(header, historyPanel, messagesEl, footer);
+
+// ---------------------------------------------------------------------------------------------------------
+// Rendering of messages
+
+function renderNotice(notice: ChatNotice): HTMLElement {
+  const labels: Record<ChatNotice['kind'], string> = {
+    redacted: 'Redacted',
+    blocked: 'Blocked',
+    warned: 'Warning',
+    'held-back': 'Held back',
+    'context-cut': 'Context cut',
+    error: 'Error',
+  };
+  return el(
+    'div',
+    { className: `notice notice-${notice.kind}`, attrs: { role: 'status' } },
+    el('strong', { text: `${labels[notice.kind]}: ` }),
+    document.createTextNode(notice.message),
+  );
+}
+
+function attachCodeActions(container: HTMLElement, blocks: Map<number, CodeBlockInfo>): void {
+  for (const pre of Array.from(container.querySelectorAll<HTMLElement>('pre[data-block]'))) {
+    if (pre.previousElementSibling?.classList.contains('code-actions')) continue;
+    const info = blocks.get(Number(pre.dataset.block));
+    if (!info) continue;
+    const bar = el(
+      'div',
+      {
+        className: 'code-actions',
+        attrs: { role: 'toolbar', 'aria-label': `Code block ${info.language || 'text'}` },
+      },
+      el('span', { className: 'code-language', text: info.language || 'text' }),
+      button('Copy', () => post({ type: 'copy', text: info.code }), 'Copy the code'),
+      button(
+        'Insert',
+        () => post({ type: 'insertCode', code: info.code, language: info.language }),
+        'Insert at the cursor',
+      ),
+      button(
+        'Apply',
+        () => post({ type: 'applyCode', code: info.code, language: info.language }),
+        'Apply to the current file (shows a diff first)',
+      ),
+      button(
+        'Save as…',
+        () => post({ type: 'saveCode', code: info.code, language: info.language }),
+        'Save as a new file',
+      ),
+    );
+    pre.before(bar);
+  }
+}
+
+function addBlocks(target: Map<number, CodeBlockInfo>, rendered: RenderedMarkdown): void {
+  for (const block of rendered.codeBlocks) target.set(block.index, block);
+}
+
+function renderMarkdownInto(container: HTMLElement, markdown: string): void {
+  const rendered = renderer.render(markdown);
+  const blocks = new Map<number, CodeBlockInfo>();
+  addBlocks(blocks, rendered);
+  container.innerHTML = rendered.html;
+  attachCodeActions(container, blocks);
+}
+
+function isLast(message: ChatMessageView, role: 'user' | 'assistant'): boolean {
+  const same = state.conversation.messages.filter((m) => m.role === role);
+  return same[same.length - 1]?.id === message.id;
+}
+
+function renderMessage(message: ChatMessageView): HTMLElement {
+  const item = el('article', {
+    className: `message message-${message.role}`,
+    attrs: { 'data-id': message.id },
+  });
+  const who = el('div', { className: 'message-role', text: message.role === 'user' ? 'You' : 'Aegis' });
+  item.append(who);
+  if (message.role === 'user') {
+    if (message.context && message.context.length > 0) {
+      item.append(el('div', { className: 'message-context', text: `With: ${message.context.join(', ')}` }));
+    }
+    item.append(el('div', { className: 'message-text', text: message.text }));
+    if (isLast(message, 'user') && !state.pending) {
+      item.append(
+        el(
+          'div',
+          { className: 'message-actions' },
+          button('Edit', () => editLast(message.text), 'Edit and ask again'),
+        ),
+      );
+    }
+    return item;
+  }
+  const notices = el('div', { className: 'notices' }, ...(message.notices ?? []).map(renderNotice));
+  const body = el('div', { className: 'markdown' });
+  renderMarkdownInto(body, message.text);
+  item.append(notices, body);
+  if (message.status === 'stopped') item.append(el('div', { className: 'message-status', text: 'Stopped.' }));
+  const actions = el('div', { className: 'message-actions' });
+  if (message.text) actions.append(button('Copy answer', () => post({ type: 'copy', text: message.text })));
+  if (isLast(message, 'assistant') && !state.pending) {
+    actions.append(button('Regenerate', () => regenerate(), 'Ask the last question again'));
+  }
+  item.append(actions);
+  return item;
+}
+
+function renderConversation(): void {
+  titleEl.textContent = state.conversation.title || 'New conversation';
+  messagesEl.replaceChildren(
+    ...(state.conversation.messages.length === 0
+      ? [emptyEl]
+      : state.conversation.messages.map(renderMessage)),
+  );
+  messagesEl.scrollTop = messagesEl.scrollHeight;
+}
+
+function renderChips(): void {
+  chipsEl.replaceChildren(
+    ...state.chips.map((chip) =>
+      el(
+        'span',
+        { className: `chip chip-${chip.kind}`, title: chip.detail },
+        el('span', { className: 'chip-label', text: chip.label }),
+        button(
+          '×',
+          () => post({ type: 'removeContext', chipId: chip.id }),
+          `Remove ${chip.label}`,
+          'chip-remove',
+        ),
+      ),
+    ),
+  );
+  chipsEl.hidden = state.chips.length === 0;
+}
+
+function renderProfiles(): void {
+  profileSelect.replaceChildren(
+    ...state.profiles.map((profile) => {
+      const option = document.createElement('vscode-option');
+      option.setAttribute('value', profile.id);
+      option.setAttribute('description', profile.description);
+      if (profile.id === state.profileId) option.setAttribute('selected', '');
+      option.textContent = profile.id;
+      return option;
+    }),
+  );
+  profileSelect.value = state.profileId;
+  profileSelect.hidden = state.profiles.length < 2;
+}
+
+function renderHistory(): void {
+  const items = state.conversations.map((summary) => {
+    const openButton = button(
+      summary.title,
+      () => {
+        post({ type: 'openConversation', id: summary.id });
+        toggleHistory(false);
+      },
+      `Open (${summary.messageCount} messages, ${new Date(summary.updatedAt).toLocaleString()})`,
+      'history-open',
+    );
+    const row = el('li', { className: 'history-item' });
+    const rename = button('Rename', () => {
+      const field = el('input', {
+        className: 'history-rename',
+        attrs: { type: 'text', 'aria-label': 'New title' },
+      });
+      field.value = summary.title;
+      field.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' && field.value.trim() !== '') {
+          post({ type: 'renameConversation', id: summary.id, title: field.value.trim() });
+        } else if (event.key === 'Escape') {
+          renderHistory();
+        }
+      });
+      openButton.replaceWith(field);
+      field.focus();
+      field.select();
+    });
+    let armed = false;
+    const remove = button('Delete', () => {
+      // Modal confirm() is not available in webviews: a second click confirms instead.
+      if (!armed) {
+        armed = true;
+        remove.textContent = 'Confirm delete';
+        return;
+      }
+      post({ type: 'deleteConversation', id: summary.id });
+    });
+    row.append(openButton, el('span', { className: 'history-actions' }, rename, remove));
+    return row;
+  });
+  historyPanel.replaceChildren(
+    el('h2', { text: 'Conversations' }),
+    items.length > 0
+      ? el('ul', { className: 'history-list' }, ...items)
+      : el('p', { className: 'empty', text: 'No saved conversations yet.' }),
+  );
+}
+
+function toggleHistory(show = historyPanel.hidden): void {
+  historyPanel.hidden = !show;
+  historyToggle.setAttribute('aria-expanded', String(show));
+  if (show) {
+    renderHistory();
+    historyPanel.querySelector<HTMLElement>('button')?.focus();
+  }
+}
+
+function setBusy(busy: boolean): void {
+  stopButton.hidden = !busy;
+  sendButton.toggleAttribute('disabled', busy);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Streaming
+
+function startTurn(message: Extract<HostMessage, { type: 'turnStarted' }>): void {
+  emptyEl.remove();
+  state.conversation.messages.push(message.question);
+  // Re-render so that Edit/Regenerate of the previous turn disappear while this one runs.
+  state.pending = undefined;
+  const body = el('div', { className: 'markdown' });
+  const live = el('div', { className: 'markdown-live' });
+  const notices = el('div', { className: 'notices' });
+  const element = el(
+    'article',
+    { className: 'message message-assistant streaming', attrs: { 'aria-busy': 'true' } },
+    el('div', { className: 'message-role', text: 'Aegis' }),
+    notices,
+    body,
+    live,
+    el('div', { className: 'typing', text: '…' }),
+  );
+  state.pending = {
+    requestId: message.requestId,
+    answerId: message.answerId,
+    text: '',
+    element,
+    body,
+    live,
+    notices,
+    streaming: new StreamingMarkdown(renderer),
+    blocks: new Map(),
+    frame: undefined,
+  };
+  renderConversation();
+  messagesEl.append(element);
+  setBusy(true);
+  messagesEl.scrollTop = messagesEl.scrollHeight;
+}
+
+function flushFrame(): void {
+  const pending = state.pending;
+  if (!pending) return;
+  pending.frame = undefined;
+  const nearBottom = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 40;
+  const update = pending.streaming.update(pending.text);
+  for (const done of update.completed) {
+    addBlocks(pending.blocks, done);
+    const part = el('div', { className: 'markdown-part' });
+    part.innerHTML = done.html;
+    attachCodeActions(part, pending.blocks);
+    pending.body.append(part);
+  }
+  addBlocks(pending.blocks, update.live);
+  pending.live.innerHTML = update.live.html;
+  attachCodeActions(pending.live, pending.blocks);
+  if (nearBottom) messagesEl.scrollTop = messagesEl.scrollHeight;
+}
+
+function onDelta(requestId: string, text: string): void {
+  const pending = state.pending;
+  if (!pending || pending.requestId !== requestId) return;
+  pending.text += text;
+  // However fast tokens arrive, the answer is laid out at most once per frame.
+  pending.frame ??= requestAnimationFrame(flushFrame);
+}
+
+function endTurn(message: Extract<HostMessage, { type: 'turnEnded' }>): void {
+  const pending = state.pending;
+  if (pending?.requestId !== message.requestId) return;
+  if (pending.frame !== undefined) cancelAnimationFrame(pending.frame);
+  state.pending = undefined;
+  state.conversation.messages.push(message.answer);
+  setBusy(false);
+  renderConversation();
+  requestAnimationFrame(() => input.focus());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Input, slash hints, actions
+
+function matchingCommands(): SlashCommandView[] {
+  const value = input.value;
+  if (!/^\/\w*$/.test(value)) return [];
+  return state.commands.filter((c) => c.name.startsWith(value.toLowerCase()));
+}
+
+function renderHints(): void {
+  const matches = matchingCommands();
+  hintsEl.hidden = matches.length === 0;
+  input.setAttribute('aria-expanded', String(matches.length > 0));
+  state.hintIndex = Math.min(state.hintIndex, Math.max(0, matches.length - 1));
+  hintsEl.replaceChildren(
+    ...matches.map((command, index) => {
+      const item = el(
+        'li',
+        {
+          className: index === state.hintIndex ? 'hint active' : 'hint',
+          attrs: { role: 'option', id: `hint-${index}`, 'aria-selected': String(index === state.hintIndex) },
+        },
+        el('span', { className: 'hint-name', text: command.name }),
+        el('span', { className: 'hint-description', text: command.description }),
+      );
+      item.addEventListener('mousedown', (event) => {
+        event.preventDefault();
+        completeHint(command);
+      });
+      return item;
+    }),
+  );
+  if (matches.length > 0) input.setAttribute('aria-activedescendant', `hint-${state.hintIndex}`);
+  else input.removeAttribute('aria-activedescendant');
+}
+
+function completeHint(command: SlashCommandView): void {
+  input.value = `${command.name} `;
+  renderHints();
+  input.focus();
+}
+
+function send(): void {
+  const text = input.value.trim();
+  if (text === '' || state.pending) return;
+  post({ type: 'send', requestId: newRequestId(), text, profileId: state.profileId });
+  input.value = '';
+  renderHints();
+}
+
+function stop(): void {
+  if (state.pending) post({ type: 'stop', requestId: state.pending.requestId });
+}
+
+function regenerate(): void {
+  if (state.pending) return;
+  dropLastExchange();
+  post({ type: 'regenerate', requestId: newRequestId(), profileId: state.profileId });
+}
+
+function editLast(text: string): void {
+  if (state.pending) return;
+  input.value = text;
+  input.dataset.editing = 'true';
+  input.focus();
+}
+
+/** The extension replaces the last exchange on regenerate and edit; the page mirrors it before the new turn. */
+function dropLastExchange(): void {
+  const messages = state.conversation.messages;
+  let index = messages.length - 1;
+  while (index >= 0 && messages[index]?.role !== 'user') index--;
+  if (index >= 0) messages.splice(index);
+  renderConversation();
+}
+
+input.addEventListener('input', () => {
+  const value = input.value;
+  const caret = input.selectionStart;
+  // '@' typed at the start of a word opens the file picker instead of staying in the question.
+  if (caret > 0 && value[caret - 1] === '@' && (caret === 1 || /\s/.test(value[caret - 2] ?? ''))) {
+    input.value = value.slice(0, caret - 1) + value.slice(caret);
+    input.setSelectionRange(caret - 1, caret - 1);
+    post({ type: 'addFile' });
+  }
+  state.hintIndex = 0;
+  renderHints();
+});
+
+input.addEventListener('keydown', (event) => {
+  const matches = matchingCommands();
+  if (matches.length > 0) {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const step = event.key === 'ArrowDown' ? 1 : -1;
+      state.hintIndex = (state.hintIndex + step + matches.length) % matches.length;
+      renderHints();
+      return;
+    }
+    if (event.key === 'Tab' || (event.key === 'Enter' && !event.shiftKey)) {
+      const chosen = matches[state.hintIndex];
+      if (chosen && input.value.trim() !== chosen.name) {
+        event.preventDefault();
+        completeHint(chosen);
+        return;
+      }
+    }
+    if (event.key === 'Escape') {
+      hintsEl.hidden = true;
+      return;
+    }
+  }
+  if (event.key === 'Escape' && state.pending) {
+    event.preventDefault();
+    stop();
+  } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    if (input.dataset.editing === 'true' && !state.pending) {
+      delete input.dataset.editing;
+      const text = input.value.trim();
+      if (text === '') return;
+      dropLastExchange();
+      post({ type: 'editLast', requestId: newRequestId(), text, profileId: state.profileId });
+      input.value = '';
+      return;
+    }
+    send();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages from the extension
+
+function toast(message: string, level: 'info' | 'error'): void {
+  const note = el('div', {
+    className: `toast toast-${level}`,
+    text: message,
+    attrs: { role: level === 'error' ? 'alert' : 'status' },
+  });
+  document.body.append(note);
+  setTimeout(() => note.remove(), 3000);
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = parseHostMessage(event.data);
+  if (!message) return;
+  switch (message.type) {
+    case 'init':
+      state.conversation = message.conversation;
+      state.conversations = message.conversations;
+      state.profiles = message.profiles;
+      state.profileId = message.profileId;
+      state.chips = message.chips;
+      state.commands = message.commands;
+      renderProfiles();
+      renderChips();
+      renderConversation();
+      break;
+    case 'conversation':
+      state.conversation = message.conversation;
+      state.pending = undefined;
+      setBusy(false);
+      renderConversation();
+      break;
+    case 'conversations':
+      state.conversations = message.conversations;
+      if (!historyPanel.hidden) renderHistory();
+      break;
+    case 'chips':
+      state.chips = message.chips;
+      renderChips();
+      break;
+    case 'profiles':
+      state.profiles = message.profiles;
+      state.profileId = message.profileId;
+      renderProfiles();
+      break;
+    case 'turnStarted':
+      startTurn(message);
+      break;
+    case 'delta':
+      onDelta(message.requestId, message.text);
+      break;
+    case 'notice':
+      if (state.pending?.requestId === message.requestId)
+        state.pending.notices.append(renderNotice(message.notice));
+      break;
+    case 'turnEnded':
+      endTurn(message);
+      break;
+    case 'toast':
+      toast(message.message, message.level);
+      break;
+    case 'prefill':
+      input.value = message.text;
+      input.focus();
+      renderHints();
+      break;
+  }
+});
+
+renderChips();
+post({ type: 'ready' });
+input.focus();

@@ -8,7 +8,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$root/tools/code-server"
 bin="$dir/node_modules/.bin/code-server"
 
-if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+# code-server writes a default config into $HOME on any start, --version included: keep that out of the user's.
+version() {
+  local home rc=0
+  home="$(mktemp -d)"
+  HOME="$home" XDG_CONFIG_HOME="" "$bin" --version || rc=$?
+  rm -rf "$home"
+  return "$rc"
+}
+
+if [ -x "$bin" ] && version >/dev/null 2>&1; then
   exit 0
 fi
 
@@ -33,4 +42,4 @@ if [ -f package-lock.json ]; then
 else
   npm install --no-audit --no-fund --loglevel=error
 fi
-"$bin" --version
+version

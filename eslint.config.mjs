@@ -5,7 +5,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'tools/**', '.test-runs/**', 'test/fixtures/workspaces/**', '**/*.mjs', '**/*.js'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'tools/**',
+      '.test-runs/**',
+      'test/fixtures/workspaces/**',
+      '**/*.mjs',
+      '**/*.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -25,7 +33,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.ts', 'media/**/*.ts', 'bench/**/*.ts', 'test/unit/**/*.ts', 'test/e2e/**/*.ts', 'test/fixtures/**/*.ts'],
+    files: [
+      'src/**/*.ts',
+      'media/**/*.ts',
+      'bench/**/*.ts',
+      'test/unit/**/*.ts',
+      'test/e2e/**/*.ts',
+      'test/fixtures/**/*.ts',
+    ],
     ignores: ['src/extension/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

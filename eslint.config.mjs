@@ -11,6 +11,7 @@ export default tseslint.config(
       'tools/**',
       '.test-runs/**',
       'test/fixtures/workspaces/**',
+      'test/fixtures/testgen/**',
       '**/*.mjs',
       '**/*.js',
     ],

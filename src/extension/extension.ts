@@ -5,7 +5,10 @@ import type * as vscode from 'vscode';
 import type { EndpointStatus } from '../model/endpointHealth';
 import type { SettingProblem } from '../model/profiles';
 import { AegisContext } from './aegisContext';
+import { registerChatView } from './chatViewProvider';
 import { registerCommands } from './commands';
+import { DiagnosisFeature } from './diagnosisProvider';
+import { TestGenFeature } from './testGenProvider';
 
 export interface AegisApi {
   /** Milliseconds from the start of activate() to its end. */
@@ -19,7 +22,13 @@ export interface AegisApi {
 export function activate(context: vscode.ExtensionContext): AegisApi {
   const started = performance.now();
   const ctx = new AegisContext(context);
-  context.subscriptions.push(ctx, ...registerCommands(ctx));
+  context.subscriptions.push(
+    ctx,
+    ...registerCommands(ctx),
+    ...registerChatView(ctx),
+    ...new TestGenFeature(ctx).register(),
+    ...new DiagnosisFeature(ctx).register(),
+  );
   void ctx.checkCompletionEndpoint(false);
   const activationMs = performance.now() - started;
   ctx.logger.info(

@@ -1,7 +1,7 @@
 // The prompt for code diagnosis: the file (or selection) with line numbers, its existing diagnostics, and the
 // JSON shape of the findings we want, sent as a `response_format` JSON schema when the endpoint supports it and
 // spelled out in the instructions in every case (many local servers ignore or reject response_format).
-import type { ChatMessage } from '../model/modelClient';
+import type { ChatMessage, JsonSchemaResponseFormat } from '../model/modelClient';
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;
 export const CATEGORIES = ['bug', 'security', 'performance', 'style'] as const;
@@ -30,10 +30,6 @@ export interface DiagnosisInput {
 }
 
 /** The OpenAI `response_format` for structured output. */
-export interface JsonSchemaResponseFormat {
-  type: 'json_schema';
-  json_schema: { name: string; strict: boolean; schema: Record<string, unknown> };
-}
 
 export interface DiagnosisPrompt {
   messages: ChatMessage[];

@@ -5,18 +5,12 @@ import type { ChatRequest } from '../model/modelClient';
 import { anchorFindings, parseFindings } from './diagnosisFindings';
 import type { AnchorResult, Finding } from './diagnosisFindings';
 import { buildDiagnosisPrompt } from './diagnosisPrompt';
-import type { DiagnosisInput, JsonSchemaResponseFormat } from './diagnosisPrompt';
+import type { DiagnosisInput } from './diagnosisPrompt';
 import { askModel, guardMessages } from './testGenPipeline';
 import type { AssistDeps } from './testGenPipeline';
 
-/**
- * ChatRequest with the structured-output field. ModelClient does not forward it yet (a one-line change in
- * src/model/modelClient.ts: pass `response_format: request.responseFormat` when set); until then the
- * instructions in the prompt and the tolerant parser carry the format on their own.
- */
-export interface DiagnosisChatRequest extends ChatRequest {
-  responseFormat?: JsonSchemaResponseFormat;
-}
+/** The chat request of a diagnosis; `responseFormat` is sent only where the profile's server supports it. */
+export type DiagnosisChatRequest = ChatRequest;
 
 export interface DiagnosisResult {
   findings: Finding[];

@@ -23,8 +23,15 @@ export interface GenerationOverrides {
   stop?: string[];
 }
 
+/** Structured output (`response_format`) for servers that support a JSON schema. */
+export interface JsonSchemaResponseFormat {
+  type: 'json_schema';
+  json_schema: { name: string; strict: boolean; schema: Record<string, unknown> };
+}
+
 export interface ChatRequest extends GenerationOverrides {
   messages: ChatMessage[];
+  responseFormat?: JsonSchemaResponseFormat;
 }
 
 /**
@@ -165,6 +172,7 @@ export class ModelClient {
             max_tokens: request.maxTokens ?? profile.maxTokens,
             temperature: request.temperature ?? profile.temperature,
             ...(request.stop && request.stop.length > 0 ? { stop: request.stop } : {}),
+            ...(request.responseFormat ? { response_format: request.responseFormat } : {}),
           },
           requestOptions(profile, signal, headers),
         )

@@ -108,6 +108,33 @@ describe('ModelClient against the OpenAI test server', () => {
       assert.equal('suffix' in bodyOf(server), false);
     });
 
+    it('sends response_format only when a structured answer is asked for', async () => {
+      server.setDefault({ text: '[]' });
+      const { client } = makeHarness();
+      const profile = testProfile(server.baseUrl, { apiStyle: 'chat' });
+      const responseFormat = {
+        type: 'json_schema' as const,
+        json_schema: { name: 'findings', strict: true, schema: { type: 'array' } },
+      };
+      const signal = new AbortController().signal;
+      await drain(
+        client.streamChat(
+          profile,
+          { messages: [{ role: 'user', content: 'a' }], responseFormat },
+          { signal, feature: 'diagnosis' },
+        ),
+      );
+      await drain(
+        client.streamChat(
+          profile,
+          { messages: [{ role: 'user', content: 'b' }] },
+          { signal, feature: 'chat' },
+        ),
+      );
+      assert.deepEqual(bodyOf(server, 0).response_format, responseFormat);
+      assert.equal('response_format' in bodyOf(server, 1), false);
+    });
+
     it('reports finish reason length when the answer hits max tokens', async () => {
       server.setDefault({ text: 'a very long answer that goes on and on' });
       const { client } = makeHarness();

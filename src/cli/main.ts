@@ -1,6 +1,9 @@
 // Entry point of the `aegis` command-line tool: dispatches on the first word to a subcommand module.
 // Each subcommand takes its arguments and the process's streams and returns an exit code.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runGuardCommand } from './guardCommand';
+import { runMetricsCommand } from './metricsCommand';
 
 /** The streams a subcommand uses; tests and the bundle both pass the real process ones. */
 export interface CliIo {
@@ -15,13 +18,30 @@ interface Subcommand {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
-// Add a subcommand here: one line naming its module's run function (e.g. `metrics` for metrics export).
+// Add a subcommand here: its one-line summary and its module's run function.
 const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   guard: {
     summary: 'scan text or files with a guard policy (aegis guard scan --help)',
     run: runGuardCommand,
   },
+  metrics: {
+    summary: 'print the dashboard figures from a metrics database, or seed demo data (aegis metrics --help)',
+    run: (args, io) =>
+      runMetricsCommand(args, {
+        stdout: (text) => io.out(text),
+        stderr: (text) => io.err(text),
+        env: process.env,
+        ...(bundledSqlite() ? { nativeBinding: bundledSqlite() } : {}),
+      }),
+  },
 };
+
+/** The bundled CLI (dist/cli.js) ships better-sqlite3's binary beside it, in dist/native/. */
+function bundledSqlite(): string | undefined {
+  if (process.env.AEGIS_BUNDLED !== '1') return undefined;
+  const path = join(__dirname, 'native', 'better_sqlite3.node');
+  return existsSync(path) ? path : undefined;
+}
 
 export const USAGE = `Usage: aegis <command> [options]
 

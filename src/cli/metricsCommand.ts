@@ -18,6 +18,8 @@ export interface CommandIo {
   /** Clock for default date ranges; tests pin it. */
   now?(): number;
   env?: Record<string, string | undefined>;
+  /** The better-sqlite3 binary to load, when it is not where the package would look (the bundled CLI). */
+  nativeBinding?: string;
 }
 
 const USAGE = `Usage:
@@ -142,7 +144,10 @@ function summary(args: string[], io: CommandIo): number {
     ...optional('developers', list(values.developer)),
   };
 
-  const { store, notices } = MetricsStore.open({ path: db });
+  const { store, notices } = MetricsStore.open({
+    path: db,
+    ...(io.nativeBinding ? { nativeBinding: io.nativeBinding } : {}),
+  });
   try {
     for (const notice of notices) io.stderr(`aegis metrics: ${notice.message}\n`);
     const queries = new DashboardQueries(store.db);
@@ -197,7 +202,10 @@ function seed(args: string[], io: CommandIo): number {
   if (developers > 99) throw new UsageError('--developers must be at most 99');
   const seedValue = positiveInt(values.seed, 'seed', 42);
   const cycles = positiveInt(values.cycles, 'cycles', 80);
-  const { store, notices } = MetricsStore.open({ path: db });
+  const { store, notices } = MetricsStore.open({
+    path: db,
+    ...(io.nativeBinding ? { nativeBinding: io.nativeBinding } : {}),
+  });
   try {
     for (const notice of notices) io.stderr(`aegis metrics: ${notice.message}\n`);
     const hasRows = store.db.prepare('SELECT 1 FROM rollup_1d LIMIT 1').get() !== undefined;

@@ -1,0 +1,489 @@
+// The local metrics database: opening (WAL, busy timeout, migrations, corrupt-file recovery), idempotent
+// batched writes that keep the rollup tables current, and retention pruning that keeps rollups for good.
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import type { MetricEvent } from './metricEvents';
+import { latencySample } from './metricDefinitions';
+import { BUCKET_MS, ROLLUP_COUNTERS, addEvent, addTotals, emptyTotals, rollupKeyOf } from './rollupColumns';
+import type { EventNovelty, Totals } from './rollupColumns';
+import { MIGRATIONS, ROLLUP_LEVELS, SCHEMA_VERSION, samplesTableOf } from './storeSchema';
+
+export const DEFAULT_RETENTION_DAYS = 180;
+const DEFAULT_BUSY_TIMEOUT_MS = 2000;
+const OPEN_BUSY_TIMEOUT_MS = 10_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface MetricsStoreOptions {
+  /** The database file. */
+  path: string;
+  /** Path of better_sqlite3.node, for the bundled extension which ships it beside the bundle. */
+  nativeBinding?: string;
+  /** How long SQLite waits on a lock held by another window before giving up with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+  /** Clock for the timestamp in the name of a moved-aside corrupt file. */
+  now?: () => number;
+}
+
+/** Something the user should be told once, e.g. that a corrupt database was replaced. */
+export interface StoreNotice {
+  kind: 'corruptDatabaseReplaced';
+  movedTo: string;
+  message: string;
+}
+
+/** The database was written by a newer version of the extension; it is left exactly as it is. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `The metrics database has schema version ${found}, but this version of Aegis understands up to ` +
+        `${supported}. It was written by a newer Aegis; update the extension. The file was not modified.`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** better-sqlite3 could not be loaded (a native module built for another Node or Electron ABI). */
+export class NativeModuleUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(
+      `The SQLite native module could not be loaded: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+    this.name = 'NativeModuleUnavailableError';
+  }
+}
+
+export interface WriteResult {
+  /** Events stored for the first time. */
+  inserted: number;
+  /** Events already stored (same event id), or older than the pruned horizon. */
+  skipped: number;
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = error.code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+export function isBusyError(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return code === 'SQLITE_BUSY' || code?.startsWith('SQLITE_BUSY_') === true || code === 'SQLITE_LOCKED';
+}
+
+function isCorruptError(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return (
+    code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code?.startsWith('SQLITE_CORRUPT_') === true
+  );
+}
+
+function stamp(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+interface RawStatements {
+  modelRequest: Statement;
+  suggestion: Statement;
+  retention: Statement;
+  chars: Statement;
+  interaction: Statement;
+  guard: Statement;
+  seenSuggestion: Statement;
+  seenAcceptance: Statement;
+  rollup: Statement[];
+  samples: Statement[];
+  guardRollup: Statement;
+  dimValue: Statement;
+  rawFrom: Statement;
+}
+
+const ENVELOPE_COLUMNS =
+  'event_id, ts, developer_id, machine_id, language, extension_version, vscode_version, demo';
+
+export class MetricsStore {
+  private readonly statements: RawStatements;
+
+  private constructor(readonly db: SqliteDatabase) {
+    this.statements = this.prepare();
+  }
+
+  /** Opens (creating or migrating) the database. A file that is not a database, or is corrupt, is renamed to
+   * `<path>.corrupt-<UTC stamp>` and replaced by a new one; the returned notice says so. */
+  static open(options: MetricsStoreOptions): { store: MetricsStore; notices: StoreNotice[] } {
+    const notices: StoreNotice[] = [];
+    try {
+      return { store: new MetricsStore(openDatabase(options)), notices };
+    } catch (error) {
+      if (!isCorruptError(error)) throw error;
+      const movedTo = `${options.path}.corrupt-${stamp((options.now ?? Date.now)())}`;
+      renameSync(options.path, movedTo);
+      for (const suffix of ['-wal', '-shm']) {
+        if (existsSync(options.path + suffix)) renameSync(options.path + suffix, movedTo + suffix);
+      }
+      notices.push({
+        kind: 'corruptDatabaseReplaced',
+        movedTo,
+        message: `The metrics database was damaged and could not be read. It was moved to ${movedTo} and a new, empty one was created.`,
+      });
+      return { store: new MetricsStore(openDatabase(options)), notices };
+    }
+  }
+
+  /** The start of the period still held as raw events; older periods live only in rollups. */
+  rawFrom(): number {
+    const row = this.statements.rawFrom.get() as { value: string } | undefined;
+    return row === undefined ? 0 : Number(row.value);
+  }
+
+  /** Writes events in one IMMEDIATE transaction (so that the check for a first display cannot race with
+   * another window). Throws SQLITE_BUSY if the lock stays taken beyond the busy timeout; nothing is then
+   * written and the caller may retry the same batch. */
+  writeBatch(events: readonly MetricEvent[]): WriteResult {
+    const run = this.db.transaction((batch: readonly MetricEvent[]) => this.writeInTransaction(batch));
+    return run.immediate(events);
+  }
+
+  private writeInTransaction(events: readonly MetricEvent[]): WriteResult {
+    const s = this.statements;
+    const rawFrom = this.rawFrom();
+    // Events fold into 15-minute entries first; hour and day entries are folded from those after the loop.
+    const quarters = new Map<string, { totals: Totals; samples: number[] }>();
+    const guards = new Map<string, number>();
+    const dims = new Set<string>();
+    let inserted = 0;
+    let skipped = 0;
+    for (const event of events) {
+      const when = event.kind === 'modelRequest' ? event.startedAt : event.ts;
+      // Periods before rawFrom are final: their raw ids are gone, so a late duplicate could not be detected.
+      if (when < rawFrom) {
+        skipped += 1;
+        continue;
+      }
+      const novelty = this.insertRaw(event);
+      if (novelty === undefined) {
+        skipped += 1;
+        continue;
+      }
+      inserted += 1;
+      const key = rollupKeyOf(event);
+      const mapKey = `${key.bucket}\u0000${key.developerId}\u0000${key.language}\u0000${key.feature}\u0000${key.model}`;
+      let entry = quarters.get(mapKey);
+      if (entry === undefined) {
+        entry = { totals: emptyTotals(), samples: [] };
+        quarters.set(mapKey, entry);
+      }
+      addEvent(entry.totals, event, novelty);
+      if (event.kind === 'modelRequest') {
+        const sample = latencySample(event);
+        entry.samples.push(Math.floor(event.startedAt / 60_000), sample.ttft ?? NaN, sample.total ?? NaN);
+      }
+      dims.add(`language\u0000${key.language}`);
+      dims.add(`developer\u0000${key.developerId}`);
+      if (key.feature !== '') dims.add(`feature\u0000${key.feature}`);
+      if (key.model !== '') dims.add(`model\u0000${key.model}`);
+      if (event.kind === 'guardDecision') {
+        const guardKey = [
+          key.bucket,
+          key.developerId,
+          key.language,
+          event.feature,
+          event.ruleId,
+          event.category,
+          event.direction,
+          event.action,
+        ].join('\u0000');
+        guards.set(guardKey, (guards.get(guardKey) ?? 0) + 1);
+      }
+    }
+    const levels = ROLLUP_LEVELS.map((level, index) => {
+      if (index === 0) return quarters;
+      const folded = new Map<string, { totals: Totals; samples: number[] }>();
+      for (const [mapKey, entry] of quarters) {
+        const cut = mapKey.indexOf('\u0000');
+        const bucket = Math.floor(Number(mapKey.slice(0, cut)) / level.ms) * level.ms;
+        const levelKey = `${bucket}${mapKey.slice(cut)}`;
+        const target = folded.get(levelKey);
+        if (target === undefined) {
+          folded.set(levelKey, { totals: { ...entry.totals }, samples: entry.samples });
+        } else {
+          addTotals(target.totals, entry.totals);
+          target.samples = target.samples.concat(entry.samples);
+        }
+      }
+      return folded;
+    });
+    levels.forEach((entries, index) => {
+      for (const [mapKey, entry] of entries) {
+        const [bucket, developerId, language, feature, model] = mapKey.split('\u0000');
+        const values = ROLLUP_COUNTERS.map((name) => entry.totals[name]);
+        s.rollup[index].run(Number(bucket), developerId, language, feature, model, ...values);
+        if (entry.samples.length > 0) {
+          const blob = Buffer.from(new Float64Array(entry.samples).buffer);
+          s.samples[index].run(
+            Number(bucket),
+            developerId,
+            language,
+            feature,
+            model,
+            entry.samples.length / 3,
+            blob,
+          );
+        }
+      }
+    });
+    for (const [guardKey, n] of guards) {
+      const [bucket, ...rest] = guardKey.split('\u0000');
+      s.guardRollup.run(Number(bucket), ...rest, n);
+    }
+    for (const dim of dims) {
+      const [name, value] = dim.split('\u0000');
+      s.dimValue.run(name, value);
+    }
+    return { inserted, skipped };
+  }
+
+  /** Inserts the raw row; returns undefined when the event id was already stored. Positional parameters:
+   * binding by name costs a property lookup per column on the ingest path. */
+  private insertRaw(event: MetricEvent): EventNovelty | undefined {
+    const s = this.statements;
+    const e = event;
+    const demo = e.demo === true ? 1 : 0;
+    const novelty: EventNovelty = {
+      firstShown: false,
+      firstAccepted: false,
+      firstAcceptedFull: false,
+      firstAcceptedPartial: false,
+      firstDismissed: false,
+    };
+    let statement: Statement;
+    let extra: (string | number | null)[];
+    switch (e.kind) {
+      case 'modelRequest':
+        statement = s.modelRequest;
+        extra = [
+          e.requestId,
+          e.feature,
+          e.profile,
+          e.model,
+          e.startedAt,
+          e.ttftMs,
+          e.totalMs,
+          e.promptTokens,
+          e.completionTokens,
+          e.outcome,
+        ];
+        break;
+      case 'suggestionShown':
+        novelty.firstShown = s.seenSuggestion.get(e.suggestionId, 'shown') === undefined;
+        statement = s.suggestion;
+        extra = [e.suggestionId, 'shown', e.model, 0, e.shownChars, e.shownLines];
+        break;
+      case 'suggestionAccepted': {
+        novelty.firstAccepted = s.seenSuggestion.get(e.suggestionId, 'accepted') === undefined;
+        const partial = e.partial ? 1 : 0;
+        const seenSameKind =
+          !novelty.firstAccepted && s.seenAcceptance.get(e.suggestionId, partial) !== undefined;
+        novelty.firstAcceptedFull = !e.partial && !seenSameKind;
+        novelty.firstAcceptedPartial = e.partial && !seenSameKind;
+        statement = s.suggestion;
+        extra = [e.suggestionId, 'accepted', e.model, partial, e.acceptedChars, e.acceptedLines];
+        break;
+      }
+      case 'suggestionDismissed':
+        novelty.firstDismissed = s.seenSuggestion.get(e.suggestionId, 'dismissed') === undefined;
+        statement = s.suggestion;
+        extra = [e.suggestionId, 'dismissed', e.model, 0, 0, 0];
+        break;
+      case 'retentionCheck':
+        statement = s.retention;
+        extra = [e.suggestionId, e.model, e.checkpointSec, e.acceptedChars, e.retainedChars];
+        break;
+      case 'charsAdded':
+        statement = s.chars;
+        extra = [e.source, e.model, e.chars];
+        break;
+      case 'interaction':
+        statement = s.interaction;
+        extra = [e.feature, e.action, e.userInitiated ? 1 : 0, e.model];
+        break;
+      case 'guardDecision':
+        statement = s.guard;
+        extra = [e.ruleId, e.category, e.direction, e.action, e.feature, e.matchHash];
+        break;
+    }
+    const changes = statement.run(
+      e.eventId,
+      e.ts,
+      e.developerId,
+      e.machineId,
+      e.language,
+      e.extensionVersion,
+      e.vscodeVersion,
+      demo,
+      ...extra,
+    ).changes;
+    return changes === 0 ? undefined : novelty;
+  }
+
+  /** Deletes raw events older than `retentionDays` (whole 15-minute buckets). Counters, latency samples and
+   * per-minute request starts are already in the rollup tables, which are kept for good, so every dashboard
+   * query still answers for those periods. Returns the number of raw rows deleted. */
+  prune(now: number, retentionDays: number = DEFAULT_RETENTION_DAYS): number {
+    const cutoff = Math.floor((now - retentionDays * DAY_MS) / BUCKET_MS) * BUCKET_MS;
+    const run = this.db.transaction(() => {
+      if (cutoff <= this.rawFrom()) return 0;
+      let deleted = this.db.prepare('DELETE FROM model_requests WHERE started_at < ?').run(cutoff).changes;
+      for (const table of [
+        'suggestion_events',
+        'retention_checks',
+        'chars_added',
+        'interactions',
+        'guard_decisions',
+      ]) {
+        deleted += this.db.prepare(`DELETE FROM ${table} WHERE ts < ?`).run(cutoff).changes;
+      }
+      this.db
+        .prepare(
+          "INSERT INTO meta (key, value) VALUES ('raw_from', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .run(String(cutoff));
+      return deleted;
+    });
+    return run.immediate();
+  }
+
+  /** Sets a meta flag (e.g. 'demo' for seeded databases). */
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private prepare(): RawStatements {
+    const db = this.db;
+    const insert = (table: string, columns: string): Statement => {
+      const count = 8 + columns.split(',').length;
+      return db.prepare(
+        `INSERT OR IGNORE INTO ${table} (${ENVELOPE_COLUMNS}, ${columns}) VALUES (${Array(count).fill('?').join(', ')})`,
+      );
+    };
+    const counters = ROLLUP_COUNTERS.join(', ');
+    const rollup = ROLLUP_LEVELS.map((level) =>
+      db.prepare(
+        `INSERT INTO ${level.table} (bucket, developer_id, language, feature, model, ${counters})
+         VALUES (?, ?, ?, ?, ?, ${ROLLUP_COUNTERS.map(() => '?').join(', ')})
+         ON CONFLICT DO UPDATE SET ${ROLLUP_COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+      ),
+    );
+    db.function('aegis_blob_append', { deterministic: true }, (a: unknown, b: unknown) =>
+      Buffer.concat([a as Buffer, b as Buffer]),
+    );
+    const samples = ROLLUP_LEVELS.map((level) =>
+      db.prepare(
+        `INSERT INTO ${samplesTableOf(level.table)} (bucket, developer_id, language, feature, model, n, samples)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET n = n + excluded.n, samples = aegis_blob_append(samples, excluded.samples)`,
+      ),
+    );
+    return {
+      modelRequest: insert(
+        'model_requests',
+        'request_id, feature, profile, model, started_at, ttft_ms, total_ms, prompt_tokens, completion_tokens, outcome',
+      ),
+      suggestion: insert('suggestion_events', 'suggestion_id, event, model, partial, chars, lines'),
+      retention: insert(
+        'retention_checks',
+        'suggestion_id, model, checkpoint_sec, accepted_chars, retained_chars',
+      ),
+      chars: insert('chars_added', 'source, model, chars'),
+      interaction: insert('interactions', 'feature, action, user_initiated, model'),
+      guard: insert('guard_decisions', 'rule_id, category, direction, action, feature, match_hash'),
+      seenSuggestion: db.prepare(
+        'SELECT 1 FROM suggestion_events WHERE suggestion_id = ? AND event = ? LIMIT 1',
+      ),
+      seenAcceptance: db.prepare(
+        "SELECT 1 FROM suggestion_events WHERE suggestion_id = ? AND event = 'accepted' AND partial = ? LIMIT 1",
+      ),
+      rollup,
+      samples,
+      guardRollup: db.prepare(
+        `INSERT INTO guard_rollup_15m (bucket, developer_id, language, feature, rule_id, category, direction, action, n)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+      ),
+      dimValue: db.prepare('INSERT OR IGNORE INTO dim_values (dim, value) VALUES (?, ?)'),
+      rawFrom: db.prepare("SELECT value FROM meta WHERE key = 'raw_from'"),
+    };
+  }
+}
+
+function loadDriver(options: MetricsStoreOptions): SqliteDatabase {
+  try {
+    return new Database(options.path, {
+      // Opening may wait on another window's migration or WAL switch; that wait is worth longer than a write's.
+      timeout: Math.max(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS),
+      ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }),
+    });
+  } catch (error) {
+    if (sqliteCode(error)?.startsWith('SQLITE_') === true) throw error;
+    throw new NativeModuleUnavailableError(error);
+  }
+}
+
+function openDatabase(options: MetricsStoreOptions): SqliteDatabase {
+  const db = loadDriver(options);
+  try {
+    // Read the version before anything that writes (journal_mode writes the header).
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new SchemaTooNewError(version, SCHEMA_VERSION);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+    // Touch every table once: a file with a valid header but damaged pages fails here, not mid-session.
+    db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").get();
+    db.prepare('SELECT COUNT(*) FROM meta').get();
+    db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: SqliteDatabase): void {
+  const step = db.transaction(() => {
+    // Re-read inside the write lock: another window may have migrated since we looked.
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) throw new SchemaTooNewError(current, SCHEMA_VERSION);
+    for (let version = current; version < SCHEMA_VERSION; version += 1) {
+      db.exec(MIGRATIONS[version]);
+    }
+    if (current < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  });
+  if ((db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) step.immediate();
+}
+
+/** Deletes a database file and its WAL companions (tests and the seeder's --force use it). */
+export function removeDatabaseFiles(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}

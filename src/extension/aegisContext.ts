@@ -7,6 +7,7 @@ import type { ModelClient, RequestEvent } from '../model/modelClient';
 import type { Feature, ModelProfile } from '../model/profiles';
 import { ApiKeyStore } from './apiKeys';
 import { ScrubbingLogger } from './log';
+import { MetricsService } from './metricsService';
 import { SettingsService } from './settings';
 import { AegisStatusBar } from './statusBar';
 
@@ -16,6 +17,7 @@ export class AegisContext implements vscode.Disposable {
   readonly apiKeys: ApiKeyStore;
   readonly statusBar: AegisStatusBar;
   readonly health: EndpointHealth;
+  readonly metrics: MetricsService;
   private readonly disposables: vscode.Disposable[] = [];
   private clientPromise: Promise<ModelClient> | undefined;
   private readonly requestListeners = new Set<(event: RequestEvent) => void>();
@@ -26,7 +28,8 @@ export class AegisContext implements vscode.Disposable {
     this.apiKeys = new ApiKeyStore(extension.secrets, this.logger);
     this.statusBar = new AegisStatusBar(this.logger);
     this.health = new EndpointHealth({ getApiKey: (id) => this.apiKeys.get(id) });
-    this.disposables.push(this.logger, this.settings, this.statusBar, {
+    this.metrics = new MetricsService(extension, this.logger);
+    this.disposables.push(this.logger, this.settings, this.statusBar, this.metrics, {
       dispose: () => this.health.dispose(),
     });
 
@@ -88,6 +91,19 @@ export class AegisContext implements vscode.Disposable {
         ` ttft=${event.ttftMs ?? '-'}ms total=${event.totalMs}ms attempts=${event.attempts}` +
         (event.errorKind ? ` error=${event.errorKind}` : ''),
     );
+    this.metrics.record({
+      kind: 'modelRequest',
+      requestId: event.requestId,
+      feature: event.feature,
+      profile: event.profileId,
+      model: event.model,
+      startedAt: event.startedAt,
+      ttftMs: event.ttftMs ?? null,
+      totalMs: event.totalMs,
+      promptTokens: event.promptTokens ?? 0,
+      completionTokens: event.completionTokens ?? 0,
+      outcome: event.outcome,
+    });
     for (const listener of this.requestListeners) listener(event);
   }
 

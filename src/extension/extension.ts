@@ -19,9 +19,12 @@ export interface AegisApi {
   checkEndpoint(): Promise<boolean>;
 }
 
+let current: AegisContext | undefined;
+
 export function activate(context: vscode.ExtensionContext): AegisApi {
   const started = performance.now();
   const ctx = new AegisContext(context);
+  current = ctx;
   context.subscriptions.push(
     ctx,
     ...registerCommands(ctx),
@@ -43,4 +46,8 @@ export function activate(context: vscode.ExtensionContext): AegisApi {
   };
 }
 
-export function deactivate(): void {}
+/** Flushes the metrics batch before the extension host goes away. */
+export async function deactivate(): Promise<void> {
+  await current?.metrics.close();
+  current = undefined;
+}

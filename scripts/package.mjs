@@ -16,7 +16,15 @@ execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production']
 });
 execFileSync(
   process.execPath,
-  [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '-o', out],
+  [
+    join(root, 'node_modules/@vscode/vsce/vsce'),
+    'package',
+    '--no-dependencies',
+    '--skip-license',
+    '--no-rewrite-relative-links',
+    '-o',
+    out,
+  ],
   { stdio: 'inherit', cwd: root },
 );
 console.log(out);

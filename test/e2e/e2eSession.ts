@@ -1,0 +1,85 @@
+// One end-to-end session: code-server with the packaged extension installed from its .vsix (the way a
+// user installs it), a copy of the sample workspace opened in headless Chromium, and the workbench ready
+// to drive once the extension has activated.
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { launchBrowser } from '../support/browser';
+import type { BrowserSession, Workbench } from '../support/browser';
+import { startCodeServer } from '../support/codeServer';
+import type { CodeServer } from '../support/codeServer';
+import { repoRoot, runStamp, sampleWorkspace, testRunsDir } from '../support/testRunPaths';
+
+export interface E2eSession {
+  readonly server: CodeServer;
+  readonly browser: BrowserSession;
+  readonly workbench: Workbench;
+  /** Closes the browser and stops code-server; keeps logs and screenshots. */
+  stop(): Promise<void>;
+}
+
+export interface E2eSessionOptions {
+  /** Names logs and screenshots. */
+  name: string;
+  /** Extra user settings, e.g. `aegis.models` aimed at a local test server. */
+  settings?: Record<string, unknown>;
+  /** Extra environment for code-server and so the extension host. */
+  env?: Record<string, string>;
+  /** The folder to open (a fresh copy of it); the sample workspace by default. */
+  workspace?: string;
+}
+
+/**
+ * The .vsix under test: $AEGIS_VSIX when set (CI passes the artifact of `npm run package`), else the
+ * newest aegis-code-assistant-*.vsix at the repository root.
+ */
+export function resolveVsix(): string {
+  const fromEnv = process.env.AEGIS_VSIX;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const path = resolve(fromEnv);
+    if (!existsSync(path)) throw new Error(`AEGIS_VSIX points at ${path}, which does not exist`);
+    return path;
+  }
+  const candidates = readdirSync(repoRoot)
+    .filter((name) => /^aegis-code-assistant-.*\.vsix$/.test(name))
+    .map((name) => join(repoRoot, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const newest = candidates[0];
+  if (newest === undefined) {
+    throw new Error('No .vsix to test: run `npm run package`, or set AEGIS_VSIX to a packaged extension.');
+  }
+  return newest;
+}
+
+export async function startE2eSession(options: E2eSessionOptions): Promise<E2eSession> {
+  const consoleLog = join(testRunsDir('e2e'), `${options.name}-console-${runStamp()}.log`);
+  const server = await startCodeServer({
+    name: options.name,
+    workspace: options.workspace ?? sampleWorkspace,
+    installVsix: resolveVsix(),
+    settings: options.settings,
+    env: options.env,
+  });
+  let browser: BrowserSession | undefined;
+  try {
+    browser = await launchBrowser({ onConsole: (line) => appendFileSync(consoleLog, `${line}\n`) });
+    await browser.workbench.open(server.workbenchUrl());
+    // The Aegis status bar item appears when activate() has run: typing before that would race the
+    // registration of the completion provider.
+    await browser.workbench.statusBarText('aegis.status');
+  } catch (error) {
+    await browser?.workbench.screenshot(`${options.name}-start-failed`).catch(() => undefined);
+    await browser?.close();
+    await server.stop();
+    throw error;
+  }
+  const session = browser;
+  return {
+    server,
+    browser: session,
+    workbench: session.workbench,
+    stop: async () => {
+      await session.close();
+      await server.stop();
+    },
+  };
+}

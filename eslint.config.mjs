@@ -42,7 +42,7 @@ export default tseslint.config(
       'test/e2e/**/*.ts',
       'test/fixtures/**/*.ts',
     ],
-    ignores: ['src/extension/**'],
+    ignores: ['src/extension/**', 'bench/host/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

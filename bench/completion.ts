@@ -1,8 +1,9 @@
 // Replays typing real source files keystroke by keystroke (human-like jitter and pauses) in simulated
 // time against a model with fixed latency that streams the file's real next characters, comparing the
 // "aegis" strategy (adaptive debounce, cache, type-through) with "fixed350" (fixed 350 ms debounce, no
-// type-through). Prints one JSON object keyed by language. Usage:
-//   npx tsx bench/completion.ts --files <source files...> [--keystrokes N]
+// type-through), plus "everyKeystroke" (a request on every keystroke, no debounce) for enough samples
+// of the engine's own time. Prints one JSON object keyed by language. Usage:
+//   npx tsx bench/completion.ts --files <source files...> [--keystrokes N] [--clock cpu|wall]
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,6 +38,21 @@ const firstTokenMs = 150;
 const chunkMs = 15;
 const chunkChars = 8;
 const contextLines = 5000;
+
+/** The language from the file name; a trailing `.txt` (as on the golden fixtures) is ignored. */
+function languageOf(file: string): string {
+  const name = path.basename(file).replace(/\.txt$/, '');
+  const ext = name.includes('.') ? (name.split('.').pop() ?? '') : '';
+  return languageByExt[ext] ?? 'plaintext';
+}
+
+/** Process CPU time (all threads), so time the scheduler gives to other processes is not counted. */
+const cpuClock = {
+  now: (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+};
 
 const profile: CompletionProfile = {
   id: 'bench',
@@ -89,6 +105,7 @@ function schedule(text: string, seed: number): number[] {
 }
 
 interface StrategyResult {
+  requestsMeasured: number;
   overheadMsP50: number;
   overheadMsP99: number;
   contextMsP50: number;
@@ -99,17 +116,24 @@ interface StrategyResult {
   timeToGhostMsP50: number;
   pausesWithGhostShare: number;
   keystrokes: number;
+  keystrokeEditMsP50: number;
+  keystrokeEditMsP99: number;
+  parses: { full: number; incremental: number; cancelled: number };
 }
+
+type Strategy = 'aegis' | 'fixed350' | 'everyKeystroke';
 
 async function replay(
   trees: SyntaxTrees,
   languageId: string,
   base: string,
   typed: string,
-  strategy: 'aegis' | 'fixed350',
+  strategy: Strategy,
+  engineClock: { now: () => number },
 ): Promise<StrategyResult> {
+  const parsesBefore = { ...trees.parses };
   const clock = new VirtualClock();
-  const uri = 'file:///bench';
+  const uri = `file:///bench-${strategy}`;
   const index = new DocumentIndex(trees);
   index.upsert({ uri, path: `src/bench.${languageId}`, languageId, version: 0, text: base });
   const gatherer = new ContextGatherer(index, trees, { now: () => performance.now() });
@@ -150,6 +174,7 @@ async function replay(
     gatherContext: (doc, offset) => gatherer.gather(doc, offset),
     debounce: strategy === 'aegis' ? { mode: 'adaptive' } : { mode: 'fixed', fixedMs: 350 },
     typeThrough: strategy === 'aegis',
+    cpuClock: engineClock,
     onTiming: (t) => timings.push(t),
   });
 
@@ -160,9 +185,12 @@ async function replay(
   const ghostTimes: number[] = [];
   let pauses = 0;
   let pausesWithGhost = 0;
+  const editMs: number[] = [];
   for (let i = 0; i < typed.length; i++) {
     const oldLength = base.length + i;
+    const editStart = engineClock.now();
     index.applyChanges(uri, i + 1, [{ offset: oldLength, deletedLength: 0, text: typed.charAt(i) }]);
+    editMs.push(engineClock.now() - editStart);
     position = i + 1;
     keystroke = i;
     ghostAt = undefined;
@@ -171,12 +199,18 @@ async function replay(
     const mine = i;
     const typedAt = clock.now();
     pending.push(
-      engine.provide({ document: doc, offset: doc.text.length, trigger: 'automatic' }).then((s) => {
-        if (s !== undefined && keystroke === mine) {
-          engine.handleShown(s.id);
-          ghostAt ??= clock.now() - typedAt;
-        }
-      }),
+      engine
+        .provide({
+          document: doc,
+          offset: doc.text.length,
+          trigger: strategy === 'everyKeystroke' ? 'explicit' : 'automatic',
+        })
+        .then((s) => {
+          if (s !== undefined && keystroke === mine) {
+            engine.handleShown(s.id);
+            ghostAt ??= clock.now() - typedAt;
+          }
+        }),
     );
     const gap = gaps[i] ?? 100;
     await clock.advance(gap);
@@ -197,7 +231,9 @@ async function replay(
     (t) => t.source === 'model' || t.source === 'cache' || (t.source === 'none' && t.contextMs > 0),
   );
   const cacheHits = timings.filter((t) => t.source === 'cache').length;
+  trees.forget(uri);
   return {
+    requestsMeasured: worked.length,
     overheadMsP50: round(
       percentile(
         worked.map((t) => t.overheadMs),
@@ -230,6 +266,13 @@ async function replay(
     timeToGhostMsP50: round(percentile(ghostTimes, 50)),
     pausesWithGhostShare: round(pauses === 0 ? 0 : pausesWithGhost / pauses),
     keystrokes: typed.length,
+    keystrokeEditMsP50: round(percentile(editMs, 50)),
+    keystrokeEditMsP99: round(percentile(editMs, 99)),
+    parses: {
+      full: trees.parses.full - parsesBefore.full,
+      incremental: trees.parses.incremental - parsesBefore.incremental,
+      cancelled: trees.parses.cancelled - parsesBefore.cancelled,
+    },
   };
 }
 
@@ -237,30 +280,40 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const filesAt = args.indexOf('--files');
   const limitAt = args.indexOf('--keystrokes');
+  const clockAt = args.indexOf('--clock');
+  const engineClock =
+    clockAt !== -1 && args[clockAt + 1] === 'wall' ? { now: () => performance.now() } : cpuClock;
   const limit = limitAt === -1 ? 1500 : Number(args[limitAt + 1]);
   const files =
     filesAt === -1
       ? []
-      : args.slice(filesAt + 1).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--keystrokes');
+      : args
+          .slice(filesAt + 1)
+          .filter(
+            (a, i, all) => !a.startsWith('--') && all[i - 1] !== '--keystrokes' && all[i - 1] !== '--clock',
+          );
   if (files.length === 0)
     throw new Error('usage: npx tsx bench/completion.ts --files <source files...> [--keystrokes N]');
   const trees = new SyntaxTrees(path.dirname(require.resolve('@vscode/tree-sitter-wasm')));
-  const out: Record<string, Record<string, StrategyResult>> = {};
+  const out: Record<string, Record<string, StrategyResult | number | string>> = {};
   for (const file of files) {
-    const ext = path.extname(file).slice(1);
-    const languageId = languageByExt[ext] ?? 'plaintext';
+    const languageId = languageOf(file);
     await trees.loadLanguage(languageId);
     const source = fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
-    // The document being edited: the file repeated to 5,000 lines, then the file typed again at its end.
-    const lines = source.split('\n');
-    let base = '';
-    for (let n = 0; n < contextLines; n += lines.length) base += `${source}\n`;
-    base = base.split('\n').slice(0, contextLines).join('\n') + '\n';
+    // The document being edited: whole copies of the file up to at least 5,000 lines (cutting a copy
+    // short would leave an unclosed class at the end, which no real file has), then the file typed
+    // again at its end.
+    const copy = source.endsWith('\n') ? source : `${source}\n`;
+    const copyLines = copy.split('\n').length - 1;
+    const base = copy.repeat(Math.max(1, Math.ceil(contextLines / Math.max(1, copyLines))));
     const typed = source.slice(0, limit);
     const key = out[languageId] === undefined ? languageId : `${languageId}:${path.basename(file)}`;
     out[key] = {
-      aegis: await replay(trees, languageId, base, typed, 'aegis'),
-      fixed350: await replay(trees, languageId, base, typed, 'fixed350'),
+      documentLines: base.split('\n').length - 1,
+      clock: engineClock === cpuClock ? 'cpu' : 'wall',
+      aegis: await replay(trees, languageId, base, typed, 'aegis', engineClock),
+      fixed350: await replay(trees, languageId, base, typed, 'fixed350', engineClock),
+      everyKeystroke: await replay(trees, languageId, base, typed, 'everyKeystroke', engineClock),
     };
   }
   trees.dispose();

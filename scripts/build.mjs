@@ -2,7 +2,7 @@
 // tool, one browser bundle per webview (media/<name>/main.ts), and the host-test bundle (test/host/index.ts).
 // Native and WASM assets are copied beside the bundles so that the packaged .vsix is self-contained.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const dist = join(root, 'dist');
 
-rmSync(dist, { recursive: true, force: true });
+// dist/ is overwritten in place, not deleted first: a host or e2e run may be reading it at this moment.
 mkdirSync(dist, { recursive: true });
 
 const common = {
@@ -26,6 +26,10 @@ const nodeBuilds = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist },
   { entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
 ];
+nodeBuilds.push({
+  entryPoints: { activationProbe: 'bench/host/activationProbe.ts' },
+  outdir: join(dist, 'host-bench'),
+});
 if (existsSync(join(root, 'test/host/index.ts'))) {
   nodeBuilds.push({ entryPoints: { index: 'test/host/index.ts' }, outdir: join(dist, 'host-tests') });
 }

@@ -102,6 +102,16 @@ interface InFlight {
 const maxTypingGapMs = 1500;
 const defaultDebounce: DebounceSettings = { mode: 'adaptive', fixedMs: 350, minMs: 40, maxMs: 500 };
 
+/** Characters compared on each side of the cursor to tell that only the typed text changed. */
+const typeThroughWindow = 16_384;
+
+/** `a.slice(aFrom, aFrom + length) === b.slice(bFrom, bFrom + length)`, without copying. */
+function sameRange(a: string, aFrom: number, b: string, bFrom: number, length: number): boolean {
+  if (aFrom + length > a.length || bFrom + length > b.length) return false;
+  for (let i = 0; i < length; i++) if (a.charCodeAt(aFrom + i) !== b.charCodeAt(bFrom + i)) return false;
+  return true;
+}
+
 function countLines(text: string): number {
   let n = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
@@ -402,8 +412,13 @@ export class CompletionEngine {
     text: string,
   ): string | undefined {
     if (s.uri !== uri || offset < s.anchor) return undefined;
-    if (text.length - offset !== s.after.length || !text.endsWith(s.after)) return undefined;
-    if (!text.startsWith(s.before)) return undefined;
+    if (text.length - offset !== s.after.length || s.before.length !== s.anchor) return undefined;
+    // Only the text near the cursor is compared: comparing whole 200 KB documents on every keystroke
+    // costs more than the rest of the request, and an edit farther away than the prompt's windows
+    // changes neither what the user sees nor what the model was shown.
+    const beforeFrom = Math.max(0, s.anchor - typeThroughWindow);
+    if (!sameRange(text, beforeFrom, s.before, beforeFrom, s.anchor - beforeFrom)) return undefined;
+    if (!sameRange(text, offset, s.after, 0, Math.min(s.after.length, typeThroughWindow))) return undefined;
     return text.slice(s.anchor, offset);
   }
 
@@ -460,7 +475,11 @@ export class CompletionEngine {
 
   private filterContext(document: DocumentSnapshot, offset: number, prompt: BuiltPrompt): FilterContext {
     let facts = this.docFacts.get(document.uri);
-    if (facts === undefined || facts.version !== document.version) {
+    const lines = document.lines;
+    if (lines !== undefined && lines.version === document.version) {
+      // The document index keeps these current edit by edit.
+      facts = { version: document.version, eol: lines.index.eol, indentUnit: lines.index.indentUnit };
+    } else if (facts === undefined || facts.version !== document.version) {
       facts = {
         version: document.version,
         eol: document.text.includes('\r\n') ? '\r\n' : '\n',

@@ -72,6 +72,40 @@ const pythonBlockStart =
   /^\s*(?:async\s+def|def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b.*:\s*(?:#.*)?$/;
 const closersOnly = /^[\s)\]}>;,'"`]*$/;
 const maxHeaderChars = 300;
+const exportKeywords = /^export\s+(?:default\s+)?$/;
+/** Tokens that make a `{` inside an error-recovery node open a definition rather than a statement. */
+const definitionKeywords = new Set([
+  'class',
+  'interface',
+  'enum',
+  'record',
+  'struct',
+  'trait',
+  'impl',
+  'namespace',
+  'module',
+  'function',
+  'func',
+  'fn',
+]);
+const parameterListTypes = new Set(['formal_parameters', 'parameters', 'parameter_list']);
+const controlKeywords = new Set([
+  'if',
+  'else',
+  'for',
+  'while',
+  'do',
+  'switch',
+  'try',
+  'catch',
+  'finally',
+  'synchronized',
+  'return',
+  'new',
+  '=',
+  '=>',
+  '->',
+]);
 const maxTypeDefinitionLines = 15;
 const maxTopLevelScan = 40;
 
@@ -88,14 +122,24 @@ function trimEndLines(text: string): string {
   return text.replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
 }
 
+/** `export` / `export default` in front of a declaration is part of what the declaration says. */
+function headerStart(node: Node, text: string): number {
+  const parent = node.parent;
+  if (parent === null || parent.type !== 'export_statement' || parent.startIndex >= node.startIndex)
+    return node.startIndex;
+  return exportKeywords.test(text.slice(parent.startIndex, node.startIndex))
+    ? parent.startIndex
+    : node.startIndex;
+}
+
 /** The text of a definition up to its body: `function f(a: T): U`, `def f(x):`, `class A extends B`. */
 function headerOf(node: Node, text: string, withBrace = true): string {
   const body = node.childForFieldName('body') ?? valueBody(node);
-  const lineStart = lineStartOf(text, node.startIndex);
-  const indent = text.slice(lineStart, node.startIndex).match(/^\s*/)?.[0] ?? '';
-  const end =
-    body !== null && body.startIndex > node.startIndex ? body.startIndex : lineEndOf(text, node.startIndex);
-  let header = indent + trimEndLines(text.slice(node.startIndex, end));
+  const start = headerStart(node, text);
+  const lineStart = lineStartOf(text, start);
+  const indent = text.slice(lineStart, start).match(/^\s*/)?.[0] ?? '';
+  const end = body !== null && body.startIndex > node.startIndex ? body.startIndex : lineEndOf(text, start);
+  let header = indent + trimEndLines(text.slice(start, end));
   if (withBrace && body !== null && text[body.startIndex] === '{') header += ' {';
   return header.length > maxHeaderChars ? header.slice(0, maxHeaderChars) : header;
 }
@@ -224,10 +268,12 @@ export class ContextGatherer {
         node = node.parent
       ) {
         if (isDefinition(node, support) && node.startIndex < offset) {
-          scopeHeaders.unshift({
-            offset: lineStartOf(doc.text, node.startIndex),
-            text: headerOf(node, doc.text),
-          });
+          const start = headerStart(node, doc.text);
+          scopeHeaders.unshift({ offset: lineStartOf(doc.text, start), text: headerOf(node, doc.text) });
+        } else if (node.type === 'ERROR') {
+          // Error recovery flattens the definitions around a half-typed statement into one node;
+          // their headers are still there as tokens before each unclosed `{`.
+          scopeHeaders.unshift(...headersInError(node, offset, doc.text));
         }
       }
     }
@@ -412,6 +458,68 @@ export class ContextGatherer {
     }
     return false;
   }
+}
+
+interface OpenBrace {
+  readonly headerStart: number;
+  readonly brace: number;
+  readonly definition: boolean;
+}
+
+/**
+ * Headers of the definitions still open at `offset` among an ERROR node's children: each unclosed `{`
+ * whose header (the tokens since the last `;`, `{`, `}` or complete statement) names a definition, by a
+ * keyword (`class`, `interface`, `func`...) or by a parameter list not introduced by a control keyword.
+ */
+function headersInError(error: Node, offset: number, text: string): ScopeLine[] {
+  const open: OpenBrace[] = [];
+  let segmentStart: number | undefined;
+  let keyword = false;
+  let params = false;
+  let control = false;
+  const boundary = (): void => {
+    segmentStart = undefined;
+    keyword = false;
+    params = false;
+    control = false;
+  };
+  for (const child of error.children) {
+    if (child === null) continue;
+    if (child.startIndex >= offset) break;
+    const type = child.type;
+    if (!child.isNamed && type === '{') {
+      const start = segmentStart ?? child.startIndex;
+      open.push({ headerStart: start, brace: child.startIndex, definition: keyword || (params && !control) });
+      boundary();
+    } else if (!child.isNamed && type === '}') {
+      open.pop();
+      boundary();
+    } else if (!child.isNamed && type === ';') {
+      boundary();
+    } else if (child.isNamed && child.endIndex <= offset && /[;}]$/.test(child.text)) {
+      // A complete declaration or statement (a field, a finished method) ends the header before it.
+      boundary();
+    } else {
+      if (segmentStart === undefined) {
+        segmentStart = child.startIndex;
+        control = controlKeywords.has(type);
+      } else if (controlKeywords.has(type)) control = true;
+      if (definitionKeywords.has(type)) keyword = true;
+      if (parameterListTypes.has(type)) params = true;
+    }
+  }
+  const headers: ScopeLine[] = [];
+  for (const brace of open) {
+    if (!brace.definition) continue;
+    const lineStart = lineStartOf(text, brace.headerStart);
+    const indent = text.slice(lineStart, brace.headerStart).match(/^\s*/)?.[0] ?? '';
+    const header = `${indent}${trimEndLines(text.slice(brace.headerStart, brace.brace))} {`;
+    headers.push({
+      offset: lineStart,
+      text: header.length > maxHeaderChars ? header.slice(0, maxHeaderChars) : header,
+    });
+  }
+  return headers;
 }
 
 function indentWidth(line: string): number {

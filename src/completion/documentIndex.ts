@@ -1,9 +1,11 @@
 // The open and recently used documents the completion context draws on: their text and version, where
 // they were last edited and viewed. The extension feeds it open/change/view/close events; edits are also
-// forwarded to the syntax trees so the next parse is incremental. Recency is a counter, not a clock, so
-// the same sequence of events always yields the same context.
+// forwarded to the syntax trees so the next parse is incremental, and to each document's line index so
+// line lookups never rescan the text. Recency is a counter, not a clock, so the same sequence of events
+// always yields the same context.
 
 import type { TextChange } from './completionPorts';
+import { LineIndex } from './lineIndex';
 import type { SyntaxTrees } from './syntaxTrees';
 
 export interface DocumentSnapshot {
@@ -13,6 +15,17 @@ export interface DocumentSnapshot {
   readonly languageId: string;
   readonly version: number;
   readonly text: string;
+  /**
+   * Line starts, line ending and indentation of `text`, when the snapshot comes from a DocumentIndex.
+   * The index updates it in place, so it describes this snapshot only while `lines.version === version`.
+   */
+  readonly lines?: VersionedLines;
+}
+
+/** A line index stamped with the document version it describes. */
+export interface VersionedLines {
+  readonly version: number;
+  readonly index: LineIndex;
 }
 
 export interface IndexedDocument extends DocumentSnapshot {
@@ -35,15 +48,10 @@ interface MutableEntry {
   lastViewed: number;
   editedLines: number[];
   viewedLine: number;
+  lines: { version: number; index: LineIndex };
 }
 
 const maxEditedLines = 6;
-
-function lineOf(text: string, offset: number): number {
-  let line = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
 
 export class DocumentIndex {
   private readonly docs = new Map<string, MutableEntry>();
@@ -59,8 +67,17 @@ export class DocumentIndex {
     const existing = this.docs.get(doc.uri);
     if (existing !== undefined && existing.version === doc.version && existing.text === doc.text) return;
     if (existing !== undefined && existing.text !== doc.text) this.trees?.forget(doc.uri);
+    let lines = existing?.lines;
+    if (lines === undefined || existing?.text !== doc.text)
+      lines = { version: doc.version, index: new LineIndex(doc.text) };
+    else lines.version = doc.version;
     this.docs.set(doc.uri, {
-      ...doc,
+      uri: doc.uri,
+      path: doc.path,
+      languageId: doc.languageId,
+      version: doc.version,
+      text: doc.text,
+      lines,
       lastEdited: existing?.lastEdited ?? 0,
       lastViewed: existing?.lastViewed ?? ++this.clock,
       editedLines: existing?.editedLines ?? [],
@@ -74,10 +91,16 @@ export class DocumentIndex {
     const entry = this.docs.get(uri);
     if (entry === undefined) return;
     let text = entry.text;
+    const lines = entry.lines.index;
     for (const change of changes) {
-      this.trees?.edit(uri, text, change);
+      this.trees?.edit(uri, text, change, {
+        startPosition: lines.positionAt(change.offset),
+        oldEndPosition: lines.positionAt(change.offset + change.deletedLength),
+      });
+      const oldText = text;
       text = text.slice(0, change.offset) + change.text + text.slice(change.offset + change.deletedLength);
-      const line = lineOf(text, change.offset);
+      lines.apply(oldText, text, change);
+      const line = lines.lineAt(change.offset);
       entry.editedLines = [line, ...entry.editedLines.filter((l) => Math.abs(l - line) > 3)].slice(
         0,
         maxEditedLines,
@@ -85,6 +108,7 @@ export class DocumentIndex {
     }
     entry.text = text;
     entry.version = version;
+    entry.lines.version = version;
     entry.lastEdited = ++this.clock;
   }
 

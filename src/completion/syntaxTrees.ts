@@ -16,6 +16,12 @@ interface TreeEntry {
   edited: boolean;
 }
 
+/** Row/column positions of a change in the text before it (UTF-16 code units). */
+export interface EditPositions {
+  readonly startPosition: { row: number; column: number };
+  readonly oldEndPosition: { row: number; column: number };
+}
+
 let runtimeReady: Promise<void> | undefined;
 let runtimeDir: string | undefined;
 
@@ -46,6 +52,8 @@ export class SyntaxTrees {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly parsers = new Map<string, Parser>();
   private readonly trees = new Map<string, TreeEntry>();
+  /** Parses done so far: from scratch, reusing an edited tree, and cut off at a deadline. */
+  readonly parses = { full: 0, incremental: 0, cancelled: 0 };
 
   /** @param wasmDir the folder holding tree-sitter.wasm and the tree-sitter-<lang>.wasm grammars */
   constructor(private readonly wasmDir: string) {}
@@ -121,23 +129,29 @@ export class SyntaxTrees {
           { progressCallback: (() => deadline.now() > deadline.at) as unknown as () => void };
     const tree = parser.parse(doc.text, oldTree, options);
     if (tree === null) {
+      this.parses.cancelled++;
       parser.reset();
       return undefined;
     }
+    if (oldTree === null) this.parses.full++;
+    else this.parses.incremental++;
     entry?.tree.delete();
     this.trees.set(doc.uri, { version: doc.version, languageId: doc.languageId, tree, edited: false });
     return tree;
   }
 
-  /** Records one change on the document's tree; `oldText` is the text the change's offsets refer to. */
-  edit(uri: string, oldText: string, change: TextChange): void {
+  /**
+   * Records one change on the document's tree; `oldText` is the text the change's offsets refer to.
+   * Callers that keep a line index pass the change's start and old end positions, which spares a scan
+   * of the text up to the change.
+   */
+  edit(uri: string, oldText: string, change: TextChange, known?: EditPositions): void {
     const entry = this.trees.get(uri);
     if (entry === undefined) return;
-    const startPosition = pointAt(oldText, change.offset);
-    const oldEndPosition = advancePoint(
-      startPosition,
-      oldText.slice(change.offset, change.offset + change.deletedLength),
-    );
+    const startPosition = known?.startPosition ?? pointAt(oldText, change.offset);
+    const oldEndPosition =
+      known?.oldEndPosition ??
+      advancePoint(startPosition, oldText.slice(change.offset, change.offset + change.deletedLength));
     entry.tree.edit({
       startIndex: change.offset,
       oldEndIndex: change.offset + change.deletedLength,

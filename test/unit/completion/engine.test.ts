@@ -15,6 +15,8 @@ import type {
   ModelRequest,
 } from '../../../src/completion/completionPorts';
 import type { GatheredContext } from '../../../src/completion/contextGatherer';
+import { DocumentIndex } from '../../../src/completion/documentIndex';
+import type { DocumentSnapshot } from '../../../src/completion/documentIndex';
 import { VirtualClock } from '../../../src/completion/virtualClock';
 
 const profile: CompletionProfile = {
@@ -330,5 +332,51 @@ describe('completion engine', () => {
     assert.deepEqual(kinds.slice(-3), ['shown', 'partiallyAccepted', 'accepted']);
     const accepted = events[events.length - 1];
     assert.ok(accepted?.type === 'accepted' && accepted.chars === 9);
+  });
+
+  it('does not type through when the text before the suggestion changed, even at the same length', async () => {
+    const { engine, clock, backend } = setup(() => 'hello world');
+    const p1 = engine.provide(at('let a = 1;\nsay ', 1));
+    await clock.advance(2000);
+    const s1 = (await p1) as Suggestion;
+    engine.handleShown(s1.id);
+    // One character above was replaced and one typed: the typed one matches, the line above does not.
+    const p2 = engine.provide(at('let b = 1;\nsay h', 2));
+    await clock.advance(2000);
+    const s2 = await p2;
+    assert.notEqual(s2?.source, 'typeThrough');
+    assert.equal(backend.requests.length, 2);
+  });
+
+  it('indents multi-line answers with the unit the document index keeps current across edits', async () => {
+    const multiline: GatheredContext = { ...singleLine, multiline: true };
+    const answer = 'if (ready) {\n    go();\n}';
+    const index = new DocumentIndex();
+    const spaces = 'function f() {\n  a();\n  if (b) {\n    c();\n  }\n}\n';
+    index.upsert({ uri: 'file:///t.ts', path: 't.ts', languageId: 'typescript', version: 1, text: spaces });
+    // The whole body re-indented with tabs by one edit: the unit must follow the edit, not the first text.
+    const tabs = 'function f() {\n\ta();\n\tif (b) {\n\t\tc();\n\t}\n\t\n}\n';
+    index.applyChanges('file:///t.ts', 2, [{ offset: 0, deletedLength: spaces.length, text: tabs }]);
+    const doc = index.get('file:///t.ts');
+    assert.ok(doc !== undefined && doc.lines?.version === 2);
+    const offset = tabs.indexOf('\t\n}') + 1;
+    const suggest = async (document: DocumentSnapshot): Promise<string | undefined> => {
+      const { engine, clock } = setup(() => answer, { gatherContext: () => multiline });
+      const p = engine.provide({ document, offset, trigger: 'explicit' });
+      await clock.advance(2000);
+      return (await p)?.text;
+    };
+    const fromIndex = await suggest(doc);
+    // With the two-space unit of the first text the model's four spaces would have been kept.
+    assert.equal(fromIndex, 'if (ready) {\n\tgo();\n}');
+    // A plain snapshot of the same text (no line index) gets the same answer from a full scan.
+    const plain: DocumentSnapshot = {
+      uri: 'file:///plain.ts',
+      path: 't.ts',
+      languageId: 'typescript',
+      version: 2,
+      text: doc.text,
+    };
+    assert.equal(await suggest(plain), fromIndex);
   });
 });

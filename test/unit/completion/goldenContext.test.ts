@@ -122,6 +122,9 @@ const cases: readonly Case[] = [
   { source: 'py-after-colon.py.txt', dialects: ['qwen'] },
   { source: 'go-method.go.txt', dialects: ['qwen', 'starcoder'] },
   { source: 'java-service.java.txt', dialects: ['qwen'] },
+  // Error recovery folds the class and method around `return handlers.` into one ERROR node.
+  { source: 'java-error-nested.java.txt', dialects: ['qwen'] },
+  { source: 'ts-export-default-class.ts.txt', dialects: ['qwen'] },
   { source: 'rust-fn.rs.txt', dialects: ['qwen'] },
   { source: 'cpp-loop.cpp.txt', dialects: ['qwen', 'deepseek'] },
   { source: 'cs-method.cs.txt', dialects: ['qwen'] },

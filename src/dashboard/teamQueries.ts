@@ -1,0 +1,573 @@
+// The dashboard's named queries over an asynchronous SQL executor with two dialects: the team database
+// (PostgreSQL, one team's rows) and the local store (SQLite). One set of SQL, with the dialect differences
+// (placeholders, big- or little-endian sample blobs, numeric sums returned as strings) confined to the
+// executors; the team tests check both engines give the figures DashboardQueries gives. Adds the team
+// view's privacy rules: per-developer rows only for groups of at least N developers, and the developer
+// filter only for leads.
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { Client, Pool } from 'pg';
+import {
+  autoGranularity,
+  decomposeRange,
+  signedDecomposeRange,
+  TILE_METRICS,
+  validateFilter,
+} from './dashboardQueries';
+import type {
+  BreakdownDimension,
+  BreakdownResult,
+  BreakdownRow,
+  DashboardFilter,
+  FilterValues,
+  GuardBreakdownRow,
+  QueryName,
+  Tile,
+  TilesResult,
+  TimeSeriesPoint,
+  TimeSeriesResult,
+} from './dashboardQueries';
+import { NO_LATENCY, PERCENTILES, computeMetrics, percentileOfSorted } from './metricDefinitions';
+import type { LatencyPercentiles, MetricValues } from './metricDefinitions';
+import { ROLLUP_COUNTERS, addTotals, emptyTotals } from './rollupColumns';
+import type { Totals } from './rollupColumns';
+import { samplesTableOf } from './storeSchema';
+import { localBuckets } from './timeZones';
+import type { Granularity } from './timeZones';
+
+type Param = string | number;
+type Cell = string | number | bigint | null | Buffer | Uint8Array;
+
+/** Runs SQL written with `?` placeholders and returns rows as arrays. */
+export interface SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** A condition every rollup query adds (the team of a shared database), with its parameters. */
+  readonly scope: { sql: string; params: Param[] };
+  rows(sql: string, params: readonly Param[]): Promise<Cell[][]>;
+  /** Decodes a request-samples blob into (minute, ttft, total) triples. */
+  samples(blob: Cell): Float64Array;
+}
+
+/** The local store as an executor (tests use it to prove both dialects agree). */
+export function sqliteExecutor(db: SqliteDatabase): SqlExecutor {
+  const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    dialect: 'sqlite',
+    scope: { sql: '1 = 1', params: [] },
+    rows: (sql, params) => {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = db.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return Promise.resolve(statement.raw(true).all(...params) as Cell[][]);
+    },
+    samples: (blob) => {
+      const bytes = blob as Buffer;
+      return new Float64Array(new Uint8Array(bytes).buffer);
+    },
+  };
+}
+
+/** Turns `?` placeholders into `$1, $2, ...` (the SQL here never has a literal question mark). */
+export function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${(n += 1)}`);
+}
+
+/** One team of the team database as an executor. */
+export function postgresExecutor(client: Client | Pool, team: string): SqlExecutor {
+  const run = async (sql: string, params: readonly Param[]): Promise<Cell[][]> => {
+    const result = await client.query<Cell[]>({
+      text: toPostgresPlaceholders(sql),
+      values: params as Param[],
+      rowMode: 'array',
+    });
+    return result.rows;
+  };
+  // A pool runs the queries of one dashboard request in parallel; a single connection takes them in turn.
+  const parallel = 'totalCount' in client;
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    dialect: 'postgres',
+    scope: { sql: 'team = ?', params: [team] },
+    rows: (sql, params) => {
+      if (parallel) return run(sql, params);
+      const next = queue.then(() => run(sql, params));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    // float8send() writes big-endian; the local store writes the machine's (little-endian) order.
+    samples: (blob) => {
+      const bytes = blob as Buffer;
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const out = new Float64Array(bytes.byteLength / 8);
+      for (let i = 0; i < out.length; i += 1) out[i] = view.getFloat64(i * 8, false);
+      return out;
+    },
+  };
+}
+
+/** Who is reading, and the team's privacy rule. */
+export interface TeamAccess {
+  /** Leads may filter by developer and see the developer list. */
+  isLead: boolean;
+  /** Per-developer rows appear only when the selection holds at least this many developers. */
+  minGroupSize: number;
+}
+
+export const DEFAULT_MIN_GROUP_SIZE = 5;
+
+/** Reads the team's minimum group size and whether the connected login is a lead. */
+export async function loadTeamAccess(client: Client | Pool): Promise<TeamAccess> {
+  const size = await client.query<{ value: string }>(
+    "SELECT value FROM team_settings WHERE key = 'min_group_size'",
+  );
+  const lead = await client.query<{ lead: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM team_leads WHERE login = current_user) AS lead',
+  );
+  const parsed = size.rows.length === 0 ? NaN : Number(size.rows[0].value);
+  return {
+    isLead: lead.rows[0]?.lead === true,
+    minGroupSize: Number.isInteger(parsed) && parsed >= 1 ? parsed : DEFAULT_MIN_GROUP_SIZE,
+  };
+}
+
+/** Thrown when a non-lead asks for a developer filter. */
+export class TeamAccessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TeamAccessError';
+  }
+}
+
+/** A breakdown, possibly with its per-developer rows withheld. */
+export interface TeamBreakdownResult extends BreakdownResult {
+  /** Set when per-developer rows were withheld because the selection has too few developers. */
+  withheld?: { developers: number; minGroupSize: number; message: string };
+}
+
+const CHAR_COUNTERS = [
+  'chars_typed',
+  'chars_pasted',
+  'chars_completion',
+  'chars_chat',
+  'chars_tests',
+] as const;
+
+const DIMENSION_COLUMN: Record<BreakdownDimension, string> = {
+  language: 'language',
+  feature: 'feature',
+  model: 'model',
+  developer: 'developer_id',
+};
+
+function inList(column: string, values: readonly string[] | undefined, params: Param[]): string | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  params.push(...values);
+  return `${column} IN (${values.map(() => '?').join(', ')})`;
+}
+
+function all(conditions: (string | undefined)[]): string {
+  const present = conditions.filter((c): c is string => c !== undefined);
+  return present.length === 0 ? '1 = 1' : present.join(' AND ');
+}
+
+interface SliceRow {
+  key: string;
+  developer: string;
+  totals: Totals;
+  denominator: Totals;
+}
+
+interface RequestStats {
+  latency: LatencyPercentiles;
+  peakMinuteRequests: number;
+}
+
+export class TeamQueries {
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly access: TeamAccess = { isLead: true, minGroupSize: 1 },
+  ) {}
+
+  private check(filter: DashboardFilter): void {
+    validateFilter(filter);
+    if (!this.access.isLead && (filter.developers?.length ?? 0) > 0) {
+      throw new TeamAccessError('Only team leads may filter the team view by developer.');
+    }
+  }
+
+  /** Language and developer conditions (they narrow every figure), with the executor's scope. */
+  private where(filter: DashboardFilter, params: Param[]): string {
+    const sql = all([
+      inList('language', filter.languages, params),
+      inList('developer_id', filter.developers, params),
+    ]);
+    params.push(...this.sql.scope.params);
+    return `${sql} AND ${this.sql.scope.sql}`;
+  }
+
+  private async slices(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+    group: string | undefined,
+  ): Promise<SliceRow[]> {
+    const narrowParams: Param[] = [];
+    const narrow = all([
+      inList('feature', filter.features, narrowParams),
+      inList('model', filter.models, narrowParams),
+    ]);
+    const narrowed = ROLLUP_COUNTERS.map((c) => (narrow === '1 = 1' ? `SUM(${c})` : `SUM(n * ${c})`)).join(
+      ', ',
+    );
+    const denominators = CHAR_COUNTERS.map((c) => `SUM(${c})`).join(', ');
+    const key = group ?? "''";
+    const out = new Map<string, SliceRow>();
+    const intervals = signedDecomposeRange(from, to);
+    const results = await Promise.all(
+      intervals.map((interval) => {
+        const whereParams: Param[] = [];
+        const where = this.where(filter, whereParams);
+        const sql = `SELECT ${key} AS k, developer_id AS d, ${narrowed}, ${denominators}
+          FROM (SELECT *, CASE WHEN ${narrow} THEN 1 ELSE 0 END AS n FROM ${interval.table}
+                WHERE bucket >= ? AND bucket < ? AND ${where}) AS r
+          GROUP BY ${key === "''" ? 'd' : 'k, d'}`;
+        return this.sql.rows(sql, [...narrowParams, interval.lo, interval.hi, ...whereParams]);
+      }),
+    );
+    intervals.forEach((interval, index) => {
+      for (const row of results[index]) {
+        const k = String(row[0]);
+        const d = String(row[1]);
+        const mapKey = `${k}\u0000${d}`;
+        let slice = out.get(mapKey);
+        if (slice === undefined) {
+          slice = { key: k, developer: d, totals: emptyTotals(), denominator: emptyTotals() };
+          out.set(mapKey, slice);
+        }
+        const target = slice;
+        ROLLUP_COUNTERS.forEach((c, i) => {
+          target.totals[c] += interval.sign * Number(row[2 + i] ?? 0);
+        });
+        CHAR_COUNTERS.forEach((c, i) => {
+          target.denominator[c] += interval.sign * Number(row[2 + ROLLUP_COUNTERS.length + i] ?? 0);
+        });
+      }
+    });
+    return [...out.values()];
+  }
+
+  private async requestStats(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+    group: string | undefined,
+  ): Promise<Map<string, RequestStats>> {
+    const key = group ?? "''";
+    const intervals = decomposeRange(from, to);
+    const results = await Promise.all(
+      intervals.map((interval) => {
+        const params: Param[] = [interval.lo, interval.hi];
+        const where = all([
+          inList('language', filter.languages, params),
+          inList('developer_id', filter.developers, params),
+          inList('feature', filter.features, params),
+          inList('model', filter.models, params),
+        ]);
+        params.push(...this.sql.scope.params);
+        return this.sql.rows(
+          `SELECT ${key} AS k, samples FROM ${samplesTableOf(interval.table)}
+           WHERE bucket >= ? AND bucket < ? AND ${where} AND ${this.sql.scope.sql}`,
+          params,
+        );
+      }),
+    );
+    const groups = new Map<string, Float64Array[]>();
+    for (const rows of results) {
+      for (const [k, blob] of rows) {
+        const name = String(k);
+        let list = groups.get(name);
+        if (list === undefined) {
+          list = [];
+          groups.set(name, list);
+        }
+        list.push(this.sql.samples(blob));
+      }
+    }
+    const out = new Map<string, RequestStats>();
+    const firstMinute = Math.floor(from / 60_000);
+    const minutes = new Uint32Array(Math.ceil(to / 60_000) - firstMinute);
+    for (const [k, list] of groups) {
+      const count = list.reduce((sum, s) => sum + s.length / 3, 0);
+      const ttft = new Float64Array(count);
+      const total = new Float64Array(count);
+      let ttftCount = 0;
+      let totalCount = 0;
+      let peak = 0;
+      minutes.fill(0);
+      for (const samples of list) {
+        for (let i = 0; i < samples.length; i += 3) {
+          const n = ++minutes[samples[i] - firstMinute];
+          if (n > peak) peak = n;
+          if (!Number.isNaN(samples[i + 1])) ttft[ttftCount++] = samples[i + 1];
+          if (!Number.isNaN(samples[i + 2])) total[totalCount++] = samples[i + 2];
+        }
+      }
+      const at = (sorted: Float64Array): LatencyPercentiles['ttft'] => [
+        percentileOfSorted(sorted, PERCENTILES[0]),
+        percentileOfSorted(sorted, PERCENTILES[1]),
+        percentileOfSorted(sorted, PERCENTILES[2]),
+      ];
+      out.set(k, {
+        latency: {
+          ttft: at(ttft.subarray(0, ttftCount).sort()),
+          total: at(total.subarray(0, totalCount).sort()),
+        },
+        peakMinuteRequests: peak,
+      });
+    }
+    return out;
+  }
+
+  private async guardActions(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+  ): Promise<{ block: number; redact: number }> {
+    const params: Param[] = [from, to];
+    const where = all([
+      inList('language', filter.languages, params),
+      inList('developer_id', filter.developers, params),
+      inList('feature', filter.features, params),
+    ]);
+    params.push(...this.sql.scope.params);
+    const rows = await this.sql.rows(
+      `SELECT action, SUM(n) FROM guard_rollup_15m
+       WHERE bucket >= ? AND bucket < ? AND action IN ('block', 'redact') AND ${where} AND ${this.sql.scope.sql}
+       GROUP BY action`,
+      params,
+    );
+    const out = { block: 0, redact: 0 };
+    for (const [action, n] of rows) {
+      if (action === 'block' || action === 'redact') out[action] = Number(n);
+    }
+    return out;
+  }
+
+  private async periodMetrics(filter: DashboardFilter, from: number, to: number): Promise<MetricValues> {
+    const [slices, stats, guardActions] = await Promise.all([
+      this.slices(filter, from, to, undefined),
+      this.requestStats(filter, from, to, undefined),
+      this.guardActions(filter, from, to),
+    ]);
+    const totals = emptyTotals();
+    const denominator = emptyTotals();
+    const active = new Set<string>();
+    for (const slice of slices) {
+      addTotals(totals, slice.totals);
+      addTotals(denominator, slice.denominator);
+      if (slice.totals.user_actions > 0) active.add(slice.developer);
+    }
+    const s = stats.get('');
+    return computeMetrics(
+      {
+        totals,
+        seconds: (to - from) / 1000,
+        activeDevelopers: active.size,
+        peakMinuteRequests: s?.peakMinuteRequests ?? 0,
+        latency: s?.latency ?? NO_LATENCY,
+        guardActions,
+      },
+      denominator,
+    );
+  }
+
+  async tiles(filter: DashboardFilter): Promise<TilesResult> {
+    this.check(filter);
+    const length = filter.to - filter.from;
+    const previousPeriod = { from: filter.from - length, to: filter.from };
+    const [current, previous] = await Promise.all([
+      this.periodMetrics(filter, filter.from, filter.to),
+      this.periodMetrics(filter, previousPeriod.from, previousPeriod.to),
+    ]);
+    const tiles = TILE_METRICS.map((id): Tile => {
+      const value = current[id];
+      const before = previous[id];
+      const delta = value === null || before === null ? null : value - before;
+      return {
+        id,
+        value,
+        previous: before,
+        delta,
+        relativeChange: delta === null || before === null || before === 0 ? null : delta / before,
+      };
+    });
+    return { period: { from: filter.from, to: filter.to }, previousPeriod, tiles };
+  }
+
+  async timeSeries(
+    filter: DashboardFilter,
+    granularity: Granularity = autoGranularity(filter),
+  ): Promise<TimeSeriesResult> {
+    const zone = validateFilter(filter);
+    this.check(filter);
+    const buckets = localBuckets(zone, filter.from, filter.to, granularity);
+    const points = await Promise.all(
+      buckets.map(async (bucket): Promise<TimeSeriesPoint> => {
+        const [slices, stats] = await Promise.all([
+          this.slices(filter, bucket.start, bucket.end, undefined),
+          this.requestStats(filter, bucket.start, bucket.end, undefined),
+        ]);
+        const totals = emptyTotals();
+        const denominator = emptyTotals();
+        const active = new Set<string>();
+        for (const slice of slices) {
+          addTotals(totals, slice.totals);
+          addTotals(denominator, slice.denominator);
+          if (slice.totals.user_actions > 0) active.add(slice.developer);
+        }
+        return {
+          label: bucket.label,
+          start: bucket.start,
+          end: bucket.end,
+          metrics: computeMetrics(
+            {
+              totals,
+              seconds: (bucket.end - bucket.start) / 1000,
+              activeDevelopers: active.size,
+              peakMinuteRequests: null,
+              latency: stats.get('')?.latency ?? NO_LATENCY,
+            },
+            denominator,
+          ),
+        };
+      }),
+    );
+    return { granularity, timeZone: zone.name, points };
+  }
+
+  async breakdown(filter: DashboardFilter, by: BreakdownDimension): Promise<TeamBreakdownResult> {
+    this.check(filter);
+    const column = DIMENSION_COLUMN[by];
+    const [slices, stats] = await Promise.all([
+      this.slices(filter, filter.from, filter.to, column),
+      this.requestStats(filter, filter.from, filter.to, column),
+    ]);
+    if (by === 'developer') {
+      const developers = new Set(slices.map((s) => s.developer)).size;
+      if (developers < this.access.minGroupSize) {
+        return {
+          by,
+          rows: [],
+          withheld: {
+            developers,
+            minGroupSize: this.access.minGroupSize,
+            message: `Per-developer figures are shown only when at least ${this.access.minGroupSize} developers are in the selection (${developers} here).`,
+          },
+        };
+      }
+    }
+    const groups = new Map<string, { totals: Totals; denominator: Totals; active: Set<string> }>();
+    const overallDenominator = emptyTotals();
+    for (const slice of slices) {
+      let group = groups.get(slice.key);
+      if (group === undefined) {
+        group = { totals: emptyTotals(), denominator: emptyTotals(), active: new Set() };
+        groups.set(slice.key, group);
+      }
+      addTotals(group.totals, slice.totals);
+      addTotals(group.denominator, slice.denominator);
+      addTotals(overallDenominator, slice.denominator);
+      if (slice.totals.user_actions > 0) group.active.add(slice.developer);
+    }
+    const perFeatureOrModel = by === 'feature' || by === 'model';
+    const rows: BreakdownRow[] = [];
+    for (const [key, group] of groups) {
+      if (perFeatureOrModel && key === '') continue;
+      if (perFeatureOrModel && ROLLUP_COUNTERS.every((c) => group.totals[c] === 0)) continue;
+      rows.push({
+        key,
+        metrics: computeMetrics(
+          {
+            totals: group.totals,
+            seconds: (filter.to - filter.from) / 1000,
+            activeDevelopers: group.active.size,
+            peakMinuteRequests: stats.get(key)?.peakMinuteRequests ?? 0,
+            latency: stats.get(key)?.latency ?? NO_LATENCY,
+          },
+          perFeatureOrModel ? overallDenominator : group.denominator,
+        ),
+      });
+    }
+    rows.sort(
+      (a, b) =>
+        (b.metrics.requests ?? 0) - (a.metrics.requests ?? 0) ||
+        (b.metrics.shown ?? 0) - (a.metrics.shown ?? 0) ||
+        a.key.localeCompare(b.key),
+    );
+    return { by, rows };
+  }
+
+  async guardBreakdown(filter: DashboardFilter): Promise<GuardBreakdownRow[]> {
+    this.check(filter);
+    const params: Param[] = [filter.from, filter.to];
+    const where = all([
+      inList('language', filter.languages, params),
+      inList('developer_id', filter.developers, params),
+      inList('feature', filter.features, params),
+    ]);
+    params.push(...this.sql.scope.params);
+    const rows = await this.sql.rows(
+      `SELECT rule_id, category, direction, action, feature, SUM(n) AS total FROM guard_rollup_15m
+       WHERE bucket >= ? AND bucket < ? AND ${where} AND ${this.sql.scope.sql}
+       GROUP BY rule_id, category, direction, action, feature ORDER BY total DESC, rule_id`,
+      params,
+    );
+    return rows.map(([ruleId, category, direction, action, feature, decisions]) => ({
+      ruleId: String(ruleId),
+      category: String(category),
+      direction: String(direction),
+      action: String(action),
+      feature: String(feature),
+      decisions: Number(decisions),
+    }));
+  }
+
+  /** Every recorded value of each filterable dimension; the developer list only for leads. */
+  async filterValues(): Promise<FilterValues> {
+    const rows = await this.sql.rows(
+      `SELECT dim, value FROM dim_values WHERE ${this.sql.scope.sql} ORDER BY dim, value`,
+      this.sql.scope.params,
+    );
+    const pick = (dim: string): string[] => rows.filter((r) => r[0] === dim).map((r) => String(r[1]));
+    return {
+      languages: pick('language'),
+      features: pick('feature'),
+      models: pick('model'),
+      developers: this.access.isLead ? pick('developer') : [],
+    };
+  }
+
+  /** Runs a query by its name (dashboard protocol, CLI and benchmark). */
+  run(name: QueryName, filter: DashboardFilter): Promise<unknown> {
+    switch (name) {
+      case 'tiles':
+        return this.tiles(filter);
+      case 'timeSeries':
+        return this.timeSeries(filter);
+      case 'breakdownByLanguage':
+        return this.breakdown(filter, 'language');
+      case 'breakdownByFeature':
+        return this.breakdown(filter, 'feature');
+      case 'breakdownByModel':
+        return this.breakdown(filter, 'model');
+      case 'breakdownByDeveloper':
+        return this.breakdown(filter, 'developer');
+      case 'guardBreakdown':
+        return this.guardBreakdown(filter);
+      case 'filterValues':
+        return this.filterValues();
+    }
+  }
+}

@@ -1,0 +1,346 @@
+// The team database's schema (PostgreSQL) as numbered migrations: the append-only event table partitioned
+// by month, and rollup and request-sample tables with the same names, columns and bucket widths as the local
+// SQLite store (generated from the same ROLLUP_COUNTERS and ROLLUP_LEVELS), plus a `team` column. Rollups
+// are maintained by a statement trigger on the event table, so writers need nothing but INSERT.
+import { ROLLUP_COUNTERS } from './rollupColumns';
+import type { RollupCounter } from './rollupColumns';
+import { ROLLUP_LEVELS, samplesTableOf } from './storeSchema';
+
+/** One event as it is sent to the team database (one row of `team_events`). Fields that do not apply to
+ * the event's kind are null. */
+export interface TeamEventRow {
+  event_id: string;
+  ts: number;
+  team: string;
+  developer_id: string;
+  kind: string;
+  counted_at: number;
+  language: string;
+  feature: string;
+  model: string;
+  extension_version: string;
+  vscode_version: string;
+  demo: boolean;
+  outcome: string | null;
+  ttft_ms: number | null;
+  total_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  first_of_kind: boolean | null;
+  first_of_partiality: boolean | null;
+  partial: boolean | null;
+  chars: number | null;
+  lines: number | null;
+  source: string | null;
+  checkpoint_sec: number | null;
+  accepted_chars: number | null;
+  retained_chars: number | null;
+  action: string | null;
+  user_initiated: boolean | null;
+  rule_id: string | null;
+  category: string | null;
+  direction: string | null;
+}
+
+/** One column of `team_events`: exactly the fields that leave a developer's machine. */
+export interface TeamEventField {
+  name: keyof TeamEventRow;
+  pgType: string;
+  /** Shown by "what was sent" and listed in the team-database documentation. */
+  description: string;
+}
+
+/** Every field a developer's extension sends to the team database, in column order. Nothing else leaves the
+ * machine: no code, prompts, file names, suggestion or request ids, profile names, machine ids or guard
+ * match hashes. */
+export const TEAM_EVENT_FIELDS: readonly TeamEventField[] = [
+  {
+    name: 'event_id',
+    pgType: 'text NOT NULL',
+    description: 'random id of the event (UUID), for idempotency',
+  },
+  { name: 'ts', pgType: 'bigint NOT NULL', description: 'when the event happened (UTC milliseconds)' },
+  { name: 'team', pgType: 'text NOT NULL', description: 'the team name from the aegis.team.name setting' },
+  { name: 'developer_id', pgType: 'text NOT NULL', description: 'the aegis.metrics.developerId setting' },
+  { name: 'kind', pgType: 'text NOT NULL', description: 'event type (modelRequest, suggestionShown, ...)' },
+  {
+    name: 'counted_at',
+    pgType: 'bigint NOT NULL',
+    description: 'the instant the event counts at: request start for model requests, else ts',
+  },
+  {
+    name: 'language',
+    pgType: "text NOT NULL DEFAULT ''",
+    description: 'VS Code language id of the document',
+  },
+  {
+    name: 'feature',
+    pgType: "text NOT NULL DEFAULT ''",
+    description: 'completion, chat, tests or diagnosis',
+  },
+  { name: 'model', pgType: "text NOT NULL DEFAULT ''", description: 'model name of the request' },
+  { name: 'extension_version', pgType: "text NOT NULL DEFAULT ''", description: 'Aegis version' },
+  { name: 'vscode_version', pgType: "text NOT NULL DEFAULT ''", description: 'VS Code version' },
+  { name: 'demo', pgType: 'boolean NOT NULL DEFAULT false', description: 'true only for seeded demo data' },
+  { name: 'outcome', pgType: 'text', description: 'model request outcome (produced, cancelled, ...)' },
+  { name: 'ttft_ms', pgType: 'double precision', description: 'time to first token of a model request' },
+  {
+    name: 'total_ms',
+    pgType: 'double precision',
+    description: 'total time of a model request that ran to completion',
+  },
+  { name: 'prompt_tokens', pgType: 'integer', description: 'prompt tokens of a model request' },
+  { name: 'completion_tokens', pgType: 'integer', description: 'completion tokens of a model request' },
+  {
+    name: 'first_of_kind',
+    pgType: 'boolean',
+    description: 'suggestion events: first display, acceptance or dismissal of that suggestion',
+  },
+  {
+    name: 'first_of_partiality',
+    pgType: 'boolean',
+    description: 'acceptances: first full (or first partial) acceptance of that suggestion',
+  },
+  { name: 'partial', pgType: 'boolean', description: 'acceptances: a word or line rather than all' },
+  { name: 'chars', pgType: 'integer', description: 'character count (shown, accepted or added)' },
+  { name: 'lines', pgType: 'integer', description: 'line count (shown or accepted)' },
+  { name: 'source', pgType: 'text', description: 'characters added: typed, pasted, completion, chat, tests' },
+  { name: 'checkpoint_sec', pgType: 'integer', description: 'retention check: seconds after acceptance' },
+  { name: 'accepted_chars', pgType: 'integer', description: 'retention check: characters accepted' },
+  { name: 'retained_chars', pgType: 'integer', description: 'retention check: characters still present' },
+  {
+    name: 'action',
+    pgType: 'text',
+    description: 'interaction action (request, apply, ...) or guard action (block, redact, warn)',
+  },
+  { name: 'user_initiated', pgType: 'boolean', description: 'interactions: started by the person' },
+  { name: 'rule_id', pgType: 'text', description: 'guard decisions: id of the policy rule' },
+  { name: 'category', pgType: 'text', description: 'guard decisions: category of the rule' },
+  { name: 'direction', pgType: 'text', description: 'guard decisions: input or output' },
+];
+
+/** Roles the documented setup creates: members of the writer role may only insert events, members of the
+ * reader role may only read. */
+export const TEAM_WRITER_ROLE = 'aegis_team_writer';
+export const TEAM_READER_ROLE = 'aegis_team_reader';
+
+/** How each rollup counter is computed from one team event row. Mirrors `addEvent` in rollupColumns.ts;
+ * the team tests check both give the same dashboard figures for the same events. */
+export const COUNTER_SQL: Readonly<Record<RollupCounter, string>> = (() => {
+  const when = (condition: string, value = '1'): string => `CASE WHEN ${condition} THEN ${value} ELSE 0 END`;
+  const req = "kind = 'modelRequest'";
+  const accepted = "kind = 'suggestionAccepted'";
+  const shown = "kind = 'suggestionShown' AND first_of_kind";
+  const retention = (sec: number, column: string): string =>
+    when(`kind = 'retentionCheck' AND checkpoint_sec = ${sec}`, column);
+  const retained = 'LEAST(retained_chars, accepted_chars)';
+  return {
+    requests: when(req),
+    req_produced: when(`${req} AND outcome = 'produced'`),
+    req_cancelled: when(`${req} AND outcome = 'cancelled'`),
+    req_empty: when(`${req} AND outcome = 'empty'`),
+    req_failed: when(`${req} AND outcome = 'failed'`),
+    req_blocked: when(`${req} AND outcome = 'blocked'`),
+    prompt_tokens: when(req, 'prompt_tokens'),
+    completion_tokens: when(req, 'completion_tokens'),
+    shown: when(shown),
+    shown_chars: when(shown, 'chars'),
+    shown_lines: when(shown, 'lines'),
+    accepted: when(`${accepted} AND first_of_kind`),
+    accepted_full: when(`${accepted} AND NOT partial AND first_of_partiality`),
+    accepted_partial: when(`${accepted} AND partial AND first_of_partiality`),
+    accepted_chars: when(accepted, 'chars'),
+    accepted_lines: when(accepted, 'lines'),
+    dismissed: when("kind = 'suggestionDismissed' AND first_of_kind"),
+    chars_typed: when("kind = 'charsAdded' AND source = 'typed'", 'chars'),
+    chars_pasted: when("kind = 'charsAdded' AND source = 'pasted'", 'chars'),
+    chars_completion: when("kind = 'charsAdded' AND source = 'completion'", 'chars'),
+    chars_chat: when("kind = 'charsAdded' AND source = 'chat'", 'chars'),
+    chars_tests: when("kind = 'charsAdded' AND source = 'tests'", 'chars'),
+    ret30_accepted: retention(30, 'accepted_chars'),
+    ret30_retained: retention(30, retained),
+    ret120_accepted: retention(120, 'accepted_chars'),
+    ret120_retained: retention(120, retained),
+    ret300_accepted: retention(300, 'accepted_chars'),
+    ret300_retained: retention(300, retained),
+    ret600_accepted: retention(600, 'accepted_chars'),
+    ret600_retained: retention(600, retained),
+    interactions: when("kind = 'interaction'"),
+    user_actions: when(`(${accepted} AND first_of_kind) OR (kind = 'interaction' AND user_initiated)`),
+    guard_decisions: when("kind = 'guardDecision'"),
+  };
+})();
+
+const KEY = 'bucket, team, developer_id, language, feature, model';
+
+function rollupTable(table: string): string {
+  const counters = ROLLUP_COUNTERS.map((name) => `  ${name} bigint NOT NULL DEFAULT 0`).join(',\n');
+  return `CREATE TABLE ${table} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  model text NOT NULL,
+${counters},
+  PRIMARY KEY (${KEY})
+);`;
+}
+
+/** Samples are float8send() triples (big-endian, unlike the local store's little-endian blobs). */
+function samplesTable(table: string): string {
+  return `CREATE TABLE ${table} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  model text NOT NULL,
+  n bigint NOT NULL,
+  samples bytea NOT NULL,
+  PRIMARY KEY (${KEY})
+);`;
+}
+
+/** The trigger body: folds the rows one INSERT statement added (ON CONFLICT DO NOTHING leaves duplicates
+ * out of the transition table) into every rollup level. Keys are upserted in sorted order so that
+ * concurrent writers lock rows in the same order. */
+function rollupTriggerSql(): string {
+  const sums = ROLLUP_COUNTERS.map((c) => `SUM(${COUNTER_SQL[c]})`).join(', ');
+  const updates = (table: string): string =>
+    ROLLUP_COUNTERS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+  const statements: string[] = [];
+  for (const level of ROLLUP_LEVELS) {
+    const bucket = `(counted_at / ${level.ms}) * ${level.ms}`;
+    const samples = samplesTableOf(level.table);
+    statements.push(`
+  INSERT INTO ${level.table} (${KEY}, ${ROLLUP_COUNTERS.join(', ')})
+  SELECT ${bucket}, team, developer_id, language, feature, model, ${sums}
+  FROM new_rows GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT (${KEY}) DO UPDATE SET ${updates(level.table)};`);
+    statements.push(`
+  INSERT INTO ${samples} (${KEY}, n, samples)
+  SELECT ${bucket}, team, developer_id, language, feature, model, COUNT(*),
+    string_agg(float8send(floor(counted_at / 60000.0)) || float8send(COALESCE(ttft_ms, 'NaN'))
+      || float8send(COALESCE(total_ms, 'NaN')), ''::bytea)
+  FROM new_rows WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT (${KEY}) DO UPDATE SET n = ${samples}.n + excluded.n, samples = ${samples}.samples || excluded.samples;`);
+  }
+  statements.push(`
+  INSERT INTO guard_rollup_15m (bucket, team, developer_id, language, feature, rule_id, category, direction, action, n)
+  SELECT (counted_at / 900000) * 900000, team, developer_id, language, feature, rule_id, category, direction, action, COUNT(*)
+  FROM new_rows WHERE kind = 'guardDecision' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+  ON CONFLICT (bucket, team, developer_id, language, feature, rule_id, category, direction, action)
+  DO UPDATE SET n = guard_rollup_15m.n + excluded.n;`);
+  statements.push(`
+  INSERT INTO dim_values (team, dim, value)
+  SELECT DISTINCT team, d.dim, d.value FROM new_rows,
+    LATERAL (VALUES ('language', language), ('developer', developer_id), ('feature', feature), ('model', model)) AS d(dim, value)
+  WHERE d.value <> '' OR d.dim = 'language' ORDER BY 1, 2, 3
+  ON CONFLICT DO NOTHING;`);
+  return statements.join('\n');
+}
+
+const MIGRATION_1 = `
+CREATE TABLE team_events (
+${TEAM_EVENT_FIELDS.map((f) => `  ${f.name} ${f.pgType}`).join(',\n')},
+  -- The partition key must be part of a partitioned table's unique key; ts never changes for an event id,
+  -- so a retried event still meets its first copy.
+  PRIMARY KEY (event_id, ts)
+) PARTITION BY RANGE (ts);
+-- Catches events of months that have no partition yet, so an insert never fails for lack of one.
+CREATE TABLE team_events_default PARTITION OF team_events DEFAULT;
+CREATE INDEX team_events_developer ON team_events (team, developer_id, ts);
+
+${ROLLUP_LEVELS.map((level) => rollupTable(level.table)).join('\n')}
+
+${ROLLUP_LEVELS.map((level) => samplesTable(samplesTableOf(level.table))).join('\n')}
+
+CREATE TABLE guard_rollup_15m (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  rule_id text NOT NULL,
+  category text NOT NULL,
+  direction text NOT NULL,
+  action text NOT NULL,
+  n bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (bucket, team, developer_id, language, feature, rule_id, category, direction, action)
+);
+
+CREATE TABLE dim_values (team text NOT NULL, dim text NOT NULL, value text NOT NULL, PRIMARY KEY (team, dim, value));
+
+-- Readers listed here may filter by developer; everyone else sees per-developer rows only in groups of at
+-- least min_group_size developers.
+CREATE TABLE team_leads (login text PRIMARY KEY);
+CREATE TABLE team_settings (key text PRIMARY KEY, value text NOT NULL);
+INSERT INTO team_settings (key, value) VALUES ('min_group_size', '5');
+
+CREATE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+BEGIN
+${rollupTriggerSql()}
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER team_events_rollup AFTER INSERT ON team_events
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aegis_team_rollup();
+
+-- Creates the monthly partitions covering [from_ms, to_ms) that do not exist yet. A month whose events
+-- already sit in the default partition is left there (they are still counted, just not pruned by month).
+CREATE FUNCTION aegis_team_ensure_partitions(from_ms bigint, to_ms bigint) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+  month timestamptz := date_trunc('month', to_timestamp(from_ms / 1000.0) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+  next timestamptz;
+  name text;
+  created integer := 0;
+BEGIN
+  WHILE extract(epoch FROM month) * 1000 < to_ms LOOP
+    next := ((month AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC';
+    name := 'team_events_' || to_char(month AT TIME ZONE 'UTC', 'YYYY_MM');
+    IF to_regclass(name) IS NULL THEN
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF team_events FOR VALUES FROM (%s) TO (%s)', name,
+          (extract(epoch FROM month) * 1000)::bigint, (extract(epoch FROM next) * 1000)::bigint);
+        created := created + 1;
+      EXCEPTION WHEN check_violation THEN
+        NULL;
+      END;
+    END IF;
+    month := next;
+  END LOOP;
+  RETURN created;
+END
+$fn$;
+REVOKE ALL ON FUNCTION aegis_team_ensure_partitions(bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
+`;
+
+/** Index i holds the SQL that takes the team database from version i to i + 1. */
+export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1];
+export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS.length;
+
+/** Tables readers may read. The raw event table is not among them: the dashboard never needs it. */
+export const TEAM_READABLE_TABLES: readonly string[] = [
+  ...ROLLUP_LEVELS.map((level) => level.table),
+  ...ROLLUP_LEVELS.map((level) => samplesTableOf(level.table)),
+  'guard_rollup_15m',
+  'dim_values',
+  'team_leads',
+  'team_settings',
+  'team_schema_version',
+];
+
+/** Grants for the two roles, re-applied after every migration (new tables need them too). */
+export function teamGrantsSql(): string {
+  return `
+GRANT USAGE ON SCHEMA public TO ${TEAM_WRITER_ROLE}, ${TEAM_READER_ROLE};
+GRANT INSERT ON team_events TO ${TEAM_WRITER_ROLE};
+GRANT EXECUTE ON FUNCTION aegis_team_ensure_partitions(bigint, bigint) TO ${TEAM_WRITER_ROLE};
+GRANT SELECT ON team_schema_version TO ${TEAM_WRITER_ROLE};
+GRANT SELECT ON ${TEAM_READABLE_TABLES.join(', ')} TO ${TEAM_READER_ROLE};
+`;
+}

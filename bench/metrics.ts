@@ -1,7 +1,7 @@
 // Metrics benchmark: ingest rate through the batched recorder, then every dashboard query over about a
 // million events spread over 90 days. Prints one JSON object (fields described in bench/README.md).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DashboardQueries, QUERY_NAMES } from '../src/dashboard/dashboardQueries';
 import type { DashboardFilter, QueryName } from '../src/dashboard/dashboardQueries';
@@ -126,6 +126,9 @@ async function main(): Promise<void> {
         runs: RUNS,
         queries: results,
         plainInsertsPerSec,
+        // Read every figure above against these: on a shared machine they explain most of the spread.
+        loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+        cores: cpus().length,
       }) + '\n',
     );
   } finally {

@@ -40,6 +40,12 @@ fi
 echo "Testing $AEGIS_VSIX"
 
 set +e
+# Files named on the command line run alone; without any, every suite runs. Other arguments (--grep …) go to mocha.
+specs=()
+for arg in "$@"; do
+  case "$arg" in *.test.ts) specs+=("$arg") ;; esac
+done
+[ ${#specs[@]} -eq 0 ] && set -- "$@" 'test/e2e/**/*.test.ts'
 npx mocha --config test/e2e/.mocharc.json --color=false "$@" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 set -e

@@ -5,9 +5,10 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { parseHostMessage } from '../../src/assist/chatProtocol';
+import { CHAT_STRING_KEYS, formatString, parseHostMessage } from '../../src/assist/chatProtocol';
 import type {
   ChatMessageView,
+  ChatStrings,
   ChatNotice,
   ContextChip,
   ConversationSummary,
@@ -41,6 +42,10 @@ interface Pending {
   blocks: Map<number, CodeBlockInfo>;
   frame: number | undefined;
 }
+
+// The page's texts arrive translated in `init`; until then every label is empty rather than English.
+let t: ChatStrings = Object.fromEntries(CHAT_STRING_KEYS.map((key) => [key, ''])) as ChatStrings;
+let locale: string | undefined;
 
 const state = {
   conversation: { id: 'none', title: '', messages: [] } as ConversationView,
@@ -89,16 +94,10 @@ function newRequestId(): string {
 // Layout
 
 const app = document.getElementById('app') ?? document.body;
-const historyToggle = button(
-  'Conversations',
-  () => toggleHistory(),
-  'Show saved conversations',
-  'link-button header-button',
-);
+const historyToggle = button('', () => toggleHistory(), undefined, 'link-button header-button');
 historyToggle.setAttribute('aria-expanded', 'false');
-const titleEl = el('h1', { className: 'title', text: 'New conversation' });
+const titleEl = el('h1', { className: 'title' });
 const profileSelect = document.createElement('vscode-single-select') as HTMLElement & { value: string };
-profileSelect.setAttribute('aria-label', 'Model profile for chat');
 profileSelect.className = 'profile-select';
 profileSelect.addEventListener('change', () => {
   if (profileSelect.value && profileSelect.value !== state.profileId) {
@@ -107,54 +106,24 @@ profileSelect.addEventListener('change', () => {
   }
 });
 const newButton = document.createElement('vscode-button');
-newButton.textContent = 'New';
 newButton.setAttribute('secondary', '');
-newButton.title = 'Start a new conversation';
 newButton.addEventListener('click', () => post({ type: 'newConversation' }));
 const header = el('header', { className: 'header' }, historyToggle, titleEl, profileSelect, newButton);
 
-const historyPanel = el('section', {
-  className: 'history',
-  attrs: { 'aria-label': 'Saved conversations', hidden: '' },
-});
-const messagesEl = el('main', {
-  className: 'messages',
-  attrs: { role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' },
-});
-const emptyEl = el('p', {
-  className: 'empty',
-  text: 'Ask about your code. Select code and press Ctrl+Alt+I (Cmd+Alt+I on macOS) to attach it, type @ to add a file, or / for commands.',
-});
+const historyPanel = el('section', { className: 'history', attrs: { hidden: '' } });
+const messagesEl = el('main', { className: 'messages', attrs: { role: 'log', 'aria-live': 'polite' } });
+const emptyEl = el('p', { className: 'empty' });
 
-const chipsEl = el('div', { className: 'chips', attrs: { 'aria-label': 'Context sent with the question' } });
-const hintsEl = el('ul', {
-  className: 'hints',
-  attrs: { role: 'listbox', 'aria-label': 'Slash commands', hidden: '' },
-});
-const input = el('textarea', {
-  className: 'input',
-  attrs: {
-    rows: '3',
-    placeholder: 'Ask about your code (/ for commands, @ to add a file)',
-    'aria-label': 'Question',
-    'aria-autocomplete': 'list',
-  },
-});
+const chipsEl = el('div', { className: 'chips' });
+const hintsEl = el('ul', { className: 'hints', attrs: { role: 'listbox', hidden: '' } });
+const input = el('textarea', { className: 'input', attrs: { rows: '3', 'aria-autocomplete': 'list' } });
 const sendButton = document.createElement('vscode-button');
-sendButton.textContent = 'Send';
-sendButton.title = 'Send (Enter)';
 sendButton.addEventListener('click', () => send());
 const stopButton = document.createElement('vscode-button');
-stopButton.textContent = 'Stop';
-stopButton.title = 'Stop the answer (Escape)';
 stopButton.setAttribute('secondary', '');
 stopButton.hidden = true;
 stopButton.addEventListener('click', () => stop());
-const addFileButton = button(
-  '@ Add file',
-  () => post({ type: 'addFile' }),
-  'Add a workspace file as context',
-);
+const addFileButton = button('', () => post({ type: 'addFile' }));
 const footer = el(
   'footer',
   { className: 'composer' },
@@ -172,23 +141,49 @@ const footer = el(
 );
 app.append(header, historyPanel, messagesEl, footer);
 
+/** Puts the translated texts on the elements that live as long as the page. */
+function applyStrings(): void {
+  if (locale) document.documentElement.lang = locale;
+  historyToggle.textContent = t.conversations;
+  historyToggle.title = t.showConversations;
+  profileSelect.setAttribute('aria-label', t.profileLabel);
+  newButton.textContent = t.newButton;
+  newButton.title = t.newButtonTitle;
+  historyPanel.setAttribute('aria-label', t.savedConversations);
+  messagesEl.setAttribute('aria-label', t.conversationLabel);
+  emptyEl.textContent = t.emptyHint;
+  chipsEl.setAttribute('aria-label', t.contextLabel);
+  hintsEl.setAttribute('aria-label', t.slashCommandsLabel);
+  input.placeholder = t.inputPlaceholder;
+  input.setAttribute('aria-label', t.inputLabel);
+  sendButton.textContent = t.send;
+  sendButton.title = t.sendTitle;
+  stopButton.textContent = t.stop;
+  stopButton.title = t.stopTitle;
+  addFileButton.textContent = t.addFile;
+  addFileButton.title = t.addFileTitle;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Rendering of messages
 
 function renderNotice(notice: ChatNotice): HTMLElement {
   const labels: Record<ChatNotice['kind'], string> = {
-    redacted: 'Redacted',
-    blocked: 'Blocked',
-    warned: 'Warning',
-    'held-back': 'Held back',
-    'context-cut': 'Context cut',
-    error: 'Error',
+    redacted: t.noticeRedacted,
+    blocked: t.noticeBlocked,
+    warned: t.noticeWarned,
+    'held-back': t.noticeHeldBack,
+    'context-cut': t.noticeContextCut,
+    error: t.noticeError,
   };
+  // The label is bold and the message plain, so the template is split around the message.
+  const [before = '', after = ''] = formatString(t.noticeLine, labels[notice.kind], '\u0000').split('\u0000');
   return el(
     'div',
     { className: `notice notice-${notice.kind}`, attrs: { role: 'status' } },
-    el('strong', { text: `${labels[notice.kind]}: ` }),
+    el('strong', { text: before }),
     document.createTextNode(notice.message),
+    document.createTextNode(after),
   );
 }
 
@@ -201,24 +196,27 @@ function attachCodeActions(container: HTMLElement, blocks: Map<number, CodeBlock
       'div',
       {
         className: 'code-actions',
-        attrs: { role: 'toolbar', 'aria-label': `Code block ${info.language || 'text'}` },
+        attrs: {
+          role: 'toolbar',
+          'aria-label': formatString(t.codeBlockLabel, info.language || t.plainText),
+        },
       },
-      el('span', { className: 'code-language', text: info.language || 'text' }),
-      button('Copy', () => post({ type: 'copy', text: info.code }), 'Copy the code'),
+      el('span', { className: 'code-language', text: info.language || t.plainText }),
+      button(t.copy, () => post({ type: 'copy', text: info.code }), t.copyTitle),
       button(
-        'Insert',
+        t.insert,
         () => post({ type: 'insertCode', code: info.code, language: info.language }),
-        'Insert at the cursor',
+        t.insertTitle,
       ),
       button(
-        'Apply',
+        t.apply,
         () => post({ type: 'applyCode', code: info.code, language: info.language }),
-        'Apply to the current file (shows a diff first)',
+        t.applyTitle,
       ),
       button(
-        'Save as…',
+        t.saveAs,
         () => post({ type: 'saveCode', code: info.code, language: info.language }),
-        'Save as a new file',
+        t.saveAsTitle,
       ),
     );
     pre.before(bar);
@@ -247,11 +245,16 @@ function renderMessage(message: ChatMessageView): HTMLElement {
     className: `message message-${message.role}`,
     attrs: { 'data-id': message.id },
   });
-  const who = el('div', { className: 'message-role', text: message.role === 'user' ? 'You' : 'Aegis' });
+  const who = el('div', { className: 'message-role', text: message.role === 'user' ? t.you : t.assistant });
   item.append(who);
   if (message.role === 'user') {
     if (message.context && message.context.length > 0) {
-      item.append(el('div', { className: 'message-context', text: `With: ${message.context.join(', ')}` }));
+      item.append(
+        el('div', {
+          className: 'message-context',
+          text: formatString(t.withContext, message.context.join(', ')),
+        }),
+      );
     }
     item.append(el('div', { className: 'message-text', text: message.text }));
     if (isLast(message, 'user') && !state.pending) {
@@ -259,7 +262,7 @@ function renderMessage(message: ChatMessageView): HTMLElement {
         el(
           'div',
           { className: 'message-actions' },
-          button('Edit', () => editLast(message.text), 'Edit and ask again'),
+          button(t.edit, () => editLast(message.text), t.editTitle),
         ),
       );
     }
@@ -269,18 +272,26 @@ function renderMessage(message: ChatMessageView): HTMLElement {
   const body = el('div', { className: 'markdown' });
   renderMarkdownInto(body, message.text);
   item.append(notices, body);
-  if (message.status === 'stopped') item.append(el('div', { className: 'message-status', text: 'Stopped.' }));
+  const status =
+    message.status === 'stopped'
+      ? t.stopped
+      : message.status === 'failed'
+        ? t.failed
+        : message.status === 'blocked'
+          ? t.blocked
+          : undefined;
+  if (status) item.append(el('div', { className: 'message-status', text: status }));
   const actions = el('div', { className: 'message-actions' });
-  if (message.text) actions.append(button('Copy answer', () => post({ type: 'copy', text: message.text })));
+  if (message.text) actions.append(button(t.copyAnswer, () => post({ type: 'copy', text: message.text })));
   if (isLast(message, 'assistant') && !state.pending) {
-    actions.append(button('Regenerate', () => regenerate(), 'Ask the last question again'));
+    actions.append(button(t.regenerate, () => regenerate(), t.regenerateTitle));
   }
   item.append(actions);
   return item;
 }
 
 function renderConversation(): void {
-  titleEl.textContent = state.conversation.title || 'New conversation';
+  titleEl.textContent = state.conversation.title || t.newConversation;
   messagesEl.replaceChildren(
     ...(state.conversation.messages.length === 0
       ? [emptyEl]
@@ -299,7 +310,7 @@ function renderChips(): void {
         button(
           '×',
           () => post({ type: 'removeContext', chipId: chip.id }),
-          `Remove ${chip.label}`,
+          formatString(t.removeChip, chip.label),
           'chip-remove',
         ),
       ),
@@ -326,19 +337,23 @@ function renderProfiles(): void {
 function renderHistory(): void {
   const items = state.conversations.map((summary) => {
     const openButton = button(
-      summary.title,
+      summary.title || t.newConversation,
       () => {
         post({ type: 'openConversation', id: summary.id });
         toggleHistory(false);
       },
-      `Open (${summary.messageCount} messages, ${new Date(summary.updatedAt).toLocaleString()})`,
+      formatString(
+        t.openConversationTitle,
+        summary.messageCount,
+        new Date(summary.updatedAt).toLocaleString(locale ? [locale] : undefined),
+      ),
       'history-open',
     );
     const row = el('li', { className: 'history-item' });
-    const rename = button('Rename', () => {
+    const rename = button(t.rename, () => {
       const field = el('input', {
         className: 'history-rename',
-        attrs: { type: 'text', 'aria-label': 'New title' },
+        attrs: { type: 'text', 'aria-label': t.newTitleLabel },
       });
       field.value = summary.title;
       field.addEventListener('keydown', (event) => {
@@ -353,11 +368,11 @@ function renderHistory(): void {
       field.select();
     });
     let armed = false;
-    const remove = button('Delete', () => {
+    const remove = button(t.delete, () => {
       // Modal confirm() is not available in webviews: a second click confirms instead.
       if (!armed) {
         armed = true;
-        remove.textContent = 'Confirm delete';
+        remove.textContent = t.confirmDelete;
         return;
       }
       post({ type: 'deleteConversation', id: summary.id });
@@ -366,10 +381,10 @@ function renderHistory(): void {
     return row;
   });
   historyPanel.replaceChildren(
-    el('h2', { text: 'Conversations' }),
+    el('h2', { text: t.conversations }),
     items.length > 0
       ? el('ul', { className: 'history-list' }, ...items)
-      : el('p', { className: 'empty', text: 'No saved conversations yet.' }),
+      : el('p', { className: 'empty', text: t.noConversations }),
   );
 }
 
@@ -401,11 +416,11 @@ function startTurn(message: Extract<HostMessage, { type: 'turnStarted' }>): void
   const element = el(
     'article',
     { className: 'message message-assistant streaming', attrs: { 'aria-busy': 'true' } },
-    el('div', { className: 'message-role', text: 'Aegis' }),
+    el('div', { className: 'message-role', text: t.assistant }),
     notices,
     body,
     live,
-    el('div', { className: 'typing', text: '…' }),
+    el('div', { className: 'typing', text: '…', attrs: { 'aria-label': t.writing } }),
   );
   state.pending = {
     requestId: message.requestId,
@@ -611,6 +626,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!message) return;
   switch (message.type) {
     case 'init':
+      t = message.strings;
+      locale = message.locale;
+      applyStrings();
       state.conversation = message.conversation;
       state.conversations = message.conversations;
       state.profiles = message.profiles;

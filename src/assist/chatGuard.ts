@@ -45,6 +45,11 @@ export interface ChatGuard {
   /** May be asynchronous: a policy can ask a moderation endpoint. */
   scanInput(text: string, ctx: ChatScanContext): ChatInputScan | Promise<ChatInputScan>;
   createOutputScanner(ctx: ChatScanContext): ChatOutputScanner;
+  /**
+   * Puts back the original values of placeholders the guard put into this session's prompts, for code the user
+   * inserts or applies. Runs locally; absent when the guard does not redact reversibly.
+   */
+  restore?(text: string): string;
 }
 
 /** Lets everything through unchanged; used until the real guard is connected. */

@@ -81,6 +81,80 @@ export interface SlashCommandView {
   description: string;
 }
 
+/**
+ * Every text the page shows that is not data: labels, tooltips, accessible names, placeholders. The extension
+ * sends them translated (vscode.l10n.t) in `init`, so the page holds no English of its own. `{0}`, `{1}` are
+ * filled in by the page.
+ */
+export const CHAT_STRING_KEYS = [
+  'conversations',
+  'showConversations',
+  'newConversation',
+  'profileLabel',
+  'newButton',
+  'newButtonTitle',
+  'savedConversations',
+  'conversationLabel',
+  'emptyHint',
+  'contextLabel',
+  'slashCommandsLabel',
+  'inputPlaceholder',
+  'inputLabel',
+  'send',
+  'sendTitle',
+  'stop',
+  'stopTitle',
+  'addFile',
+  'addFileTitle',
+  'noticeRedacted',
+  'noticeBlocked',
+  'noticeWarned',
+  'noticeHeldBack',
+  'noticeContextCut',
+  'noticeError',
+  'noticeLine',
+  'codeBlockLabel',
+  'plainText',
+  'copy',
+  'copyTitle',
+  'insert',
+  'insertTitle',
+  'apply',
+  'applyTitle',
+  'saveAs',
+  'saveAsTitle',
+  'you',
+  'assistant',
+  'withContext',
+  'edit',
+  'editTitle',
+  'stopped',
+  'failed',
+  'blocked',
+  'copyAnswer',
+  'regenerate',
+  'regenerateTitle',
+  'removeChip',
+  'openConversationTitle',
+  'rename',
+  'newTitleLabel',
+  'delete',
+  'confirmDelete',
+  'noConversations',
+  'writing',
+] as const;
+
+export type ChatStringKey = (typeof CHAT_STRING_KEYS)[number];
+export type ChatStrings = Record<ChatStringKey, string>;
+
+/** Fills `{0}`, `{1}`… of a page string; a missing argument leaves its placeholder visible. */
+export function formatString(template: string, ...args: readonly (string | number)[]): string {
+  return template.replace(/\{(\d+)\}/g, (match, index: string) => {
+    const value = args[Number(index)];
+    return value === undefined ? match : String(value);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Page -> extension
 
@@ -114,6 +188,10 @@ export type PageMessage =
 export type HostMessage =
   | {
       type: 'init';
+      /** The page's texts in the user's display language. */
+      strings: ChatStrings;
+      /** VS Code's display language (e.g. `zh-cn`), for dates. */
+      locale: string;
       conversation: ConversationView;
       conversations: ConversationSummary[];
       profiles: ProfileOption[];
@@ -298,6 +376,17 @@ function parseCommand(value: unknown): SlashCommandView | undefined {
     : undefined;
 }
 
+function parseStrings(value: unknown): ChatStrings | undefined {
+  if (!isRecord(value)) return undefined;
+  const out: Partial<ChatStrings> = {};
+  for (const key of CHAT_STRING_KEYS) {
+    const text = value[key];
+    if (!str(text, 4096, false)) return undefined;
+    out[key] = text;
+  }
+  return out as ChatStrings;
+}
+
 /** Parses a message from the extension. */
 export function parseHostMessage(value: unknown): HostMessage | undefined {
   if (!isRecord(value) || typeof value.type !== 'string') return undefined;
@@ -309,9 +398,30 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
       const profiles = list(m.profiles, parseProfile);
       const chips = list(m.chips, parseChip);
       const commands = list(m.commands, parseCommand);
-      if (!conversation || !conversations || !profiles || !chips || !commands || !profileId(m.profileId))
+      const strings = parseStrings(m.strings);
+      if (
+        !strings ||
+        !str(m.locale, 32) ||
+        !/^[\w-]*$/.test(m.locale) ||
+        !conversation ||
+        !conversations ||
+        !profiles ||
+        !chips ||
+        !commands ||
+        !profileId(m.profileId)
+      )
         return undefined;
-      return { type: 'init', conversation, conversations, profiles, profileId: m.profileId, chips, commands };
+      return {
+        type: 'init',
+        strings,
+        locale: m.locale,
+        conversation,
+        conversations,
+        profiles,
+        profileId: m.profileId,
+        chips,
+        commands,
+      };
     }
     case 'conversation': {
       const conversation = parseConversation(m.conversation);

@@ -51,6 +51,8 @@ export interface ChatSessionDeps {
   store: ConversationStore;
   now?: () => number;
   newId?: () => string;
+  /** The label a context item gets on the stored question; the extension passes a translated one. */
+  chipLabel?: (item: ContextItem) => string;
 }
 
 export interface AskInput {
@@ -197,7 +199,9 @@ export class ChatSession {
       role: 'user',
       text: input.text,
       createdAt: this.now(),
-      ...(input.context.length > 0 ? { context: input.context.map((item) => chipFor(item).label) } : {}),
+      ...(input.context.length > 0
+        ? { context: input.context.map((item) => (this.deps.chipLabel ?? ((i) => chipFor(i).label))(item)) }
+        : {}),
     };
     const answerId = this.newId();
     conversation.messages.push(question);

@@ -42,14 +42,26 @@ export function enclosingSymbol(
 /** The import lines at the head of a source file, as written (the prompt shows the model what is in scope). */
 export function leadingImports(text: string): string {
   const out: string[] = [];
+  // The bracket an import left open (`import {`, `from x import (`, Go's `import (`), so that its continuation
+  // lines are taken, and only those: a lone `}` further down belongs to code, not to an import.
+  let closer: string | undefined;
   for (const line of text.split(/\r?\n/).slice(0, 200)) {
+    if (closer !== undefined) {
+      out.push(line);
+      if (line.includes(closer)) closer = undefined;
+      continue;
+    }
     if (
       /^\s*(import\b|from\s+\S+\s+import\b|use\s|package\s|#include\b|using\s|(const|let|var)\s+.*=\s*require\()/.test(
         line,
       )
-    )
+    ) {
       out.push(line);
-    else if (out.length > 0 && /^\s*[\w"'{},*\s]+[)};]?\s*$/.test(line) && /^\s/.test(line)) out.push(line);
+      const opened = /[{(]\s*$/.exec(line.replace(/\s*\/\/.*$/, ''))?.[0]?.trim();
+      if (opened === '{' && !line.includes('}')) closer = '}';
+      else if (opened === '(' && !line.includes(')')) closer = ')';
+      else if (/^\s*use\s.*\{[^}]*$/.test(line)) closer = '}';
+    }
   }
   return out.join('\n');
 }

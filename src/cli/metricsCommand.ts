@@ -1,14 +1,29 @@
-// `aegis metrics summary|seed`: prints the dashboard's aggregates from a metrics database (computed by the
-// dashboard's own queries) and fills a database with labelled demo data.
+// `aegis metrics summary|seed|team-migrate`: prints the dashboard's aggregates from a metrics database or,
+// with --team, from the team database (computed by the dashboard's own queries), fills a database with
+// labelled demo data, and sets up or upgrades the team database's schema.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { DashboardQueries } from '../dashboard/dashboardQueries';
-import type { BreakdownDimension, DashboardFilter } from '../dashboard/dashboardQueries';
+import type {
+  BreakdownDimension,
+  BreakdownResult,
+  DashboardFilter,
+  TilesResult,
+  TimeSeriesResult,
+} from '../dashboard/dashboardQueries';
 import { generateDemoEvents } from '../dashboard/demoSeeder';
 import type { MetricEvent } from '../dashboard/metricEvents';
 import { breakdownToCsv, tilesToCsv, tilesToRecord, timeSeriesToCsv } from '../dashboard/metricsExport';
 import { MetricsStore } from '../dashboard/metricsStore';
+import {
+  connectTeamDatabase,
+  migrateTeamDatabase,
+  TeamDatabaseError,
+  teamDatabaseLabel,
+} from '../dashboard/teamDatabase';
+import { loadTeamAccess, postgresExecutor, TeamQueries } from '../dashboard/teamQueries';
+import type { TeamDatabaseSettings } from '../dashboard/teamDatabase';
 import { localDayStart, viewerZone } from '../dashboard/timeZones';
 import type { ViewerZone } from '../dashboard/timeZones';
 
@@ -25,11 +40,16 @@ export interface CommandIo {
 const USAGE = `Usage:
   aegis metrics summary [--db FILE] [--from DATE] [--to DATE] [--by language|feature|model|developer|day]
                         [--format json|csv] [--tz ZONE] [--language L] [--feature F] [--model M] [--developer D]
+  aegis metrics summary --team [--team-db URL] [--team-name NAME] [the options above but --db]
+  aegis metrics team-migrate [--team-db URL]
   aegis metrics seed --db FILE --days N [--developers N] [--seed N] [--cycles N]
 
 DATE is a local date (YYYY-MM-DD, --to inclusive) in the --tz zone, or an ISO instant with a zone
 (2025-03-01T12:00Z). Defaults: the last 30 days including today; the machine's time zone; --db from
 AEGIS_METRICS_DB. Filters take comma-separated values.
+--team reads the team database: URL is postgres://user@host:port/database without a password (default
+AEGIS_TEAM_DB), the password comes from AEGIS_TEAM_PASSWORD, NAME from AEGIS_TEAM_NAME. team-migrate runs
+as the schema's owner.
 `;
 
 class UsageError extends Error {}
@@ -40,7 +60,15 @@ const DAY_MS = 86_400_000;
 export async function runMetricsCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
-    if (sub === 'summary') return await Promise.resolve(summary(rest, io));
+    if (sub === 'summary') {
+      if (rest.includes('--team'))
+        return await teamSummary(
+          rest.filter((a) => a !== '--team'),
+          io,
+        );
+      return await Promise.resolve(summary(rest, io));
+    }
+    if (sub === 'team-migrate') return await teamMigrate(rest, io);
     if (sub === 'seed') return await Promise.resolve(seed(rest, io));
     if (sub === undefined || sub === 'help' || sub === '--help') {
       io.stdout(USAGE);
@@ -48,7 +76,11 @@ export async function runMetricsCommand(argv: string[], io: CommandIo): Promise<
     }
     throw new UsageError(`Unknown metrics command: ${sub}`);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof RangeError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof RangeError ||
+      (error instanceof TeamDatabaseError && error.kind === 'settings')
+    ) {
       io.stderr(`aegis metrics: ${error.message}\n\n${USAGE}`);
       return 2;
     }
@@ -103,22 +135,16 @@ function instant(zone: ViewerZone, value: string, isEnd: boolean): number {
   return ms;
 }
 
-function summary(args: string[], io: CommandIo): number {
-  const values = parse(args, [
-    'db',
-    'from',
-    'to',
-    'by',
-    'format',
-    'tz',
-    'language',
-    'feature',
-    'model',
-    'developer',
-  ]);
-  const db = str(values.db) ?? io.env?.AEGIS_METRICS_DB;
-  if (db === undefined) throw new UsageError('No database: pass --db FILE or set AEGIS_METRICS_DB.');
-  if (!existsSync(db)) throw new Error(`No metrics database at ${db}.`);
+const SUMMARY_OPTIONS = ['from', 'to', 'by', 'format', 'tz', 'language', 'feature', 'model', 'developer'];
+
+interface SummaryRequest {
+  filter: DashboardFilter;
+  format: 'json' | 'csv';
+  by: BreakdownDimension | 'day' | undefined;
+  timeZone: string;
+}
+
+function summaryRequest(values: Record<string, string | undefined>, io: CommandIo): SummaryRequest {
   const format = values.format ?? 'json';
   if (format !== 'json' && format !== 'csv')
     throw new UsageError(`--format must be json or csv, not ${format}`);
@@ -143,7 +169,104 @@ function summary(args: string[], io: CommandIo): number {
     ...optional('models', list(values.model)),
     ...optional('developers', list(values.developer)),
   };
+  return { filter, format, by: by as SummaryRequest['by'], timeZone };
+}
 
+/** The dashboard's queries as the summary needs them: the local ones answer at once, the team ones later. */
+interface SummaryQueries {
+  tiles(filter: DashboardFilter): TilesResult | Promise<TilesResult>;
+  timeSeries(filter: DashboardFilter, granularity: 'day'): TimeSeriesResult | Promise<TimeSeriesResult>;
+  breakdown(filter: DashboardFilter, by: BreakdownDimension): BreakdownResult | Promise<BreakdownResult>;
+}
+
+/** Prints the summary; the same output for the local store and the team database. */
+async function printSummary(
+  queries: SummaryQueries,
+  request: SummaryRequest,
+  source: Record<string, unknown>,
+  io: CommandIo,
+): Promise<number> {
+  const { filter, format, by, timeZone } = request;
+  const tiles = await queries.tiles(filter);
+  if (format === 'csv') {
+    if (by === undefined) io.stdout(tilesToCsv(tiles.tiles));
+    else if (by === 'day') io.stdout(timeSeriesToCsv(await queries.timeSeries(filter, 'day')));
+    else io.stdout(breakdownToCsv(await queries.breakdown(filter, by)));
+    return 0;
+  }
+  const output: Record<string, unknown> = {
+    ...source,
+    timeZone,
+    from: new Date(filter.from).toISOString(),
+    to: new Date(filter.to).toISOString(),
+    previousFrom: new Date(tiles.previousPeriod.from).toISOString(),
+    tiles: tilesToRecord(tiles.tiles),
+  };
+  if (by === 'day') output.days = (await queries.timeSeries(filter, 'day')).points;
+  else if (by !== undefined) output.breakdown = await queries.breakdown(filter, by);
+  io.stdout(JSON.stringify(output, null, 2) + '\n');
+  return 0;
+}
+
+/** The team database's connection setting and password, from the options and the environment. */
+function teamSettings(values: Record<string, string | undefined>, io: CommandIo): TeamDatabaseSettings {
+  const connectionString = str(values['team-db']) ?? io.env?.AEGIS_TEAM_DB;
+  if (connectionString === undefined || connectionString === '') {
+    throw new UsageError(
+      'No team database: pass --team-db postgres://user@host/database or set AEGIS_TEAM_DB.',
+    );
+  }
+  const password = io.env?.AEGIS_TEAM_PASSWORD;
+  return { connectionString, ...(password === undefined || password === '' ? {} : { password }) };
+}
+
+async function teamSummary(args: string[], io: CommandIo): Promise<number> {
+  const values = parse(args, [...SUMMARY_OPTIONS, 'team-db', 'team-name']);
+  const settings = teamSettings(values, io);
+  const team = str(values['team-name']) ?? io.env?.AEGIS_TEAM_NAME;
+  if (team === undefined || team.trim() === '') {
+    throw new UsageError('No team: pass --team-name NAME or set AEGIS_TEAM_NAME.');
+  }
+  const request = summaryRequest(values, io);
+  const client = await connectTeamDatabase(settings);
+  try {
+    const queries = new TeamQueries(postgresExecutor(client, team), await loadTeamAccess(client));
+    return await printSummary(
+      queries,
+      request,
+      { teamDatabase: teamDatabaseLabel(settings.connectionString), team },
+      io,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function teamMigrate(args: string[], io: CommandIo): Promise<number> {
+  const values = parse(args, ['team-db']);
+  const settings = teamSettings(values, io);
+  const client = await connectTeamDatabase(settings);
+  try {
+    const { from, to } = await migrateTeamDatabase(client);
+    io.stdout(
+      JSON.stringify({
+        teamDatabase: teamDatabaseLabel(settings.connectionString),
+        fromVersion: from,
+        toVersion: to,
+      }) + '\n',
+    );
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function summary(args: string[], io: CommandIo): Promise<number> {
+  const values = parse(args, ['db', ...SUMMARY_OPTIONS]);
+  const db = str(values.db) ?? io.env?.AEGIS_METRICS_DB;
+  if (db === undefined) throw new UsageError('No database: pass --db FILE or set AEGIS_METRICS_DB.');
+  if (!existsSync(db)) throw new Error(`No metrics database at ${db}.`);
+  const request = summaryRequest(values, io);
   const { store, notices } = MetricsStore.open({
     path: db,
     ...(io.nativeBinding ? { nativeBinding: io.nativeBinding } : {}),
@@ -151,27 +274,8 @@ function summary(args: string[], io: CommandIo): number {
   try {
     for (const notice of notices) io.stderr(`aegis metrics: ${notice.message}\n`);
     const queries = new DashboardQueries(store.db);
-    const tiles = queries.tiles(filter);
     const demo = store.getMeta('demo') === '1';
-    if (format === 'csv') {
-      if (by === undefined) io.stdout(tilesToCsv(tiles.tiles));
-      else if (by === 'day') io.stdout(timeSeriesToCsv(queries.timeSeries(filter, 'day')));
-      else io.stdout(breakdownToCsv(queries.breakdown(filter, by as BreakdownDimension)));
-      return 0;
-    }
-    const output: Record<string, unknown> = {
-      database: db,
-      demo,
-      timeZone,
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      previousFrom: new Date(tiles.previousPeriod.from).toISOString(),
-      tiles: tilesToRecord(tiles.tiles),
-    };
-    if (by === 'day') output.days = queries.timeSeries(filter, 'day').points;
-    else if (by !== undefined) output.breakdown = queries.breakdown(filter, by as BreakdownDimension);
-    io.stdout(JSON.stringify(output, null, 2) + '\n');
-    return 0;
+    return await printSummary(queries, request, { database: db, demo }, io);
   } finally {
     store.close();
   }

@@ -614,9 +614,9 @@ export class CompletionEngine {
         flight.received = state.text;
         flight.cpuMs += this.cpu.now() - t0;
         if (state.complete) {
-          // Enough: stop the model instead of paying for tokens we will cut.
+          // Enough: leaving the loop closes the stream (the model stops generating tokens we would cut),
+          // and the request still counts as produced, unlike an abort.
           flight.stopped = true;
-          flight.controller.abort();
           break;
         }
       }

@@ -1,6 +1,8 @@
 // The typed messages between the extension and the dashboard webview, imported by both sides. The webview
-// sends `ready` once its script runs; the extension answers with `init`, then answers each `query` or
-// `exportCsv` with a message carrying the same requestId. Whatever arrives is validated before use.
+// sends `ready` once its script runs; the extension answers with `init` (localized strings, definitions,
+// the saved view state), then answers each `query`, `exportCsv` or `exportJson` with a message carrying the
+// same requestId. The page reports its view state with `saveState`; the extension says `dataChanged` when
+// new events were written while the panel is open. Whatever arrives is validated before use.
 import type {
   BreakdownResult,
   DashboardFilter,
@@ -12,6 +14,8 @@ import type {
 } from './dashboardQueries';
 import type { MetricDefinition } from './metricDefinitions';
 import { QUERY_NAMES } from './dashboardQueries';
+import { isDashboardViewState } from './dashboardView';
+import type { DashboardViewState } from './dashboardView';
 
 /** What each named query returns. */
 export interface QueryResults {
@@ -25,7 +29,56 @@ export interface QueryResults {
   filterValues: FilterValues;
 }
 
-export type ExportKind = 'tiles' | 'day' | 'language' | 'feature' | 'model' | 'developer';
+/** 'dashboard' is everything on screen in one file; the others one panel each. */
+export type ExportKind = 'dashboard' | 'tiles' | 'day' | 'language' | 'feature' | 'model' | 'developer';
+
+/** Every text the page shows that does not come with the data; the extension sends them localized. */
+export const DASHBOARD_STRING_KEYS = [
+  'title',
+  'timeZone',
+  'period',
+  'presetToday',
+  'preset7d',
+  'preset14d',
+  'preset30d',
+  'preset90d',
+  'presetCustom',
+  'from',
+  'to',
+  'language',
+  'feature',
+  'model',
+  'developer',
+  'all',
+  'exportCsv',
+  'exportJson',
+  'refresh',
+  'previousPeriod',
+  'noChange',
+  'noData',
+  'loading',
+  'updated',
+  'chartSuggestions',
+  'chartRates',
+  'chartLatency',
+  'chartRequests',
+  'byLanguage',
+  'byFeature',
+  'byModel',
+  'byDeveloper',
+  'guardDecisions',
+  'rule',
+  'direction',
+  'action',
+  'decisions',
+  'demoData',
+  'exported',
+  'error',
+  'filters',
+  'clearFilters',
+] as const;
+export type DashboardStringKey = (typeof DASHBOARD_STRING_KEYS)[number];
+export type DashboardStrings = Record<DashboardStringKey, string>;
 
 // ---- webview -> extension ----
 
@@ -50,7 +103,21 @@ export interface ExportCsvRequest {
   filter: DashboardFilter;
 }
 
-export type WebviewToExtension = ReadyMessage | QueryRequest | ExportCsvRequest;
+/** Asks the extension to save the aggregated data of the filter as JSON. */
+export interface ExportJsonRequest {
+  type: 'exportJson';
+  requestId: number;
+  filter: DashboardFilter;
+}
+
+/** The view state changed; the extension keeps it in the workspace state for the next opening. */
+export interface SaveStateMessage {
+  type: 'saveState';
+  state: DashboardViewState;
+}
+
+export type WebviewToExtension =
+  ReadyMessage | QueryRequest | ExportCsvRequest | ExportJsonRequest | SaveStateMessage;
 
 // ---- extension -> webview ----
 
@@ -65,6 +132,19 @@ export interface InitMessage {
   /** True when the database holds seeded demo data. */
   demo: boolean;
   notices: string[];
+  /** The page's texts in the UI language. */
+  strings: DashboardStrings;
+  /** BCP 47 tag for number and date formatting. */
+  locale: string;
+  /** The view state saved last time in this workspace, if any. */
+  state: DashboardViewState | null;
+  /** The extension host's clock, so that "today" is the same day on both sides. */
+  now: number;
+}
+
+/** New events were written since the page last queried; it re-runs its queries. */
+export interface DataChangedMessage {
+  type: 'dataChanged';
 }
 
 export type QueryResultMessage = {
@@ -84,12 +164,14 @@ export interface ExportDoneMessage {
   saved: boolean;
 }
 
-export type ExtensionToWebview = InitMessage | QueryResultMessage | RequestErrorMessage | ExportDoneMessage;
+export type ExtensionToWebview =
+  InitMessage | QueryResultMessage | RequestErrorMessage | ExportDoneMessage | DataChangedMessage;
 
 // ---- validation ----
 
 const QUERY_NAME_SET: ReadonlySet<string> = new Set<string>(QUERY_NAMES);
 const EXPORT_KINDS: ReadonlySet<string> = new Set<ExportKind>([
+  'dashboard',
   'tiles',
   'day',
   'language',
@@ -111,6 +193,10 @@ function isOptionalStringList(value: unknown): boolean {
     value === undefined ||
     (Array.isArray(value) && value.length <= 1000 && value.every((v) => typeof v === 'string'))
   );
+}
+
+function isStrings(value: unknown): value is DashboardStrings {
+  return isRecord(value) && DASHBOARD_STRING_KEYS.every((key) => typeof value[key] === 'string');
 }
 
 export function isDashboardFilter(value: unknown): value is DashboardFilter {
@@ -151,6 +237,10 @@ export function isWebviewToExtension(value: unknown): value is WebviewToExtensio
         EXPORT_KINDS.has(value.kind) &&
         isDashboardFilter(value.filter)
       );
+    case 'exportJson':
+      return isRequestId(value.requestId) && isDashboardFilter(value.filter);
+    case 'saveState':
+      return isDashboardViewState(value.state);
     default:
       return false;
   }
@@ -168,8 +258,15 @@ export function isExtensionToWebview(value: unknown): value is ExtensionToWebvie
         isDashboardFilter(value.defaultFilter) &&
         typeof value.demo === 'boolean' &&
         Array.isArray(value.notices) &&
-        value.notices.every((n) => typeof n === 'string')
+        value.notices.every((n) => typeof n === 'string') &&
+        isStrings(value.strings) &&
+        typeof value.locale === 'string' &&
+        (value.state === null || isDashboardViewState(value.state)) &&
+        typeof value.now === 'number' &&
+        Number.isFinite(value.now)
       );
+    case 'dataChanged':
+      return true;
     case 'queryResult':
       return (
         isRequestId(value.requestId) &&

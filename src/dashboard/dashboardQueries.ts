@@ -128,6 +128,8 @@ export const TILE_METRICS: readonly MetricId[] = [
   'totalP99',
   'activeDevelopers',
   'guardDecisions',
+  'guardBlocks',
+  'guardRedactions',
 ];
 
 const DAY_MS = 86_400_000;
@@ -411,6 +413,28 @@ export class DashboardQueries {
     return result;
   }
 
+  /** Guard decisions by action over [from, to); the model filter does not apply (as in guardBreakdown). */
+  private guardActions(filter: DashboardFilter, from: number, to: number): { block: number; redact: number } {
+    const params: string[] = [];
+    const where = [
+      inList('language', filter.languages, params),
+      inList('developer_id', filter.developers, params),
+      inList('feature', filter.features, params),
+    ]
+      .filter((c): c is string => c !== undefined)
+      .join(' AND ');
+    const sql = `SELECT action, SUM(n) FROM guard_rollup_15m
+      WHERE bucket >= ? AND bucket < ? AND action IN ('block', 'redact') AND ${where === '' ? '1' : where}
+      GROUP BY action`;
+    const out = { block: 0, redact: 0 };
+    for (const [action, n] of this.statement(sql)
+      .raw(true)
+      .all(from, to, ...params) as [string, number][]) {
+      if (action === 'block' || action === 'redact') out[action] = n;
+    }
+    return out;
+  }
+
   /** All metrics of one period (no grouping). */
   private periodMetrics(filter: DashboardFilter, from: number, to: number): MetricValues {
     const slices = this.slices(filter, from, to, undefined);
@@ -430,6 +454,7 @@ export class DashboardQueries {
         activeDevelopers: active.size,
         peakMinuteRequests: stats?.peakMinuteRequests ?? 0,
         latency: stats?.latency ?? NO_LATENCY,
+        guardActions: this.guardActions(filter, from, to),
       },
       denominator,
     );

@@ -45,7 +45,9 @@ export type MetricId =
   | 'totalP95'
   | 'totalP99'
   | 'activeDevelopers'
-  | 'guardDecisions';
+  | 'guardDecisions'
+  | 'guardBlocks'
+  | 'guardRedactions';
 
 export type MetricUnit = 'count' | 'chars' | 'lines' | 'ratio' | 'qps' | 'ms';
 
@@ -237,6 +239,21 @@ export const METRIC_DEFINITIONS: Readonly<Record<MetricId, MetricDefinition>> = 
     'count',
     'Compliance-guard decisions (block, redact, warn) on input and output.',
   ),
+  /** Guard decisions whose action was block: a request or answer that never reached its destination. The
+   * model filter does not apply (the guard runs before a model is involved). */
+  guardBlocks: def(
+    'guardBlocks',
+    'Guard blocks',
+    'count',
+    'Requests or answers the compliance guard blocked, on input and output.',
+  ),
+  /** Guard decisions whose action was redact: the request went out with the sensitive part replaced. */
+  guardRedactions: def(
+    'guardRedactions',
+    'Guard redactions',
+    'count',
+    'Requests or answers sent on after the compliance guard redacted a sensitive part.',
+  ),
 };
 
 /** a / b, or null when b is 0. */
@@ -259,6 +276,8 @@ export interface PeriodFacts {
   /** Requests in the busiest minute, or null when not computed for this slice. */
   peakMinuteRequests: number | null;
   latency: LatencyPercentiles;
+  /** Guard decisions by action, when computed for this slice (tiles); null elsewhere. */
+  guardActions?: { block: number; redact: number } | null;
 }
 
 export function generatedChars(t: Totals): number {
@@ -304,6 +323,8 @@ export function computeMetrics(facts: PeriodFacts, denominatorTotals: Totals = f
     totalP99: facts.latency.total[2],
     activeDevelopers: facts.activeDevelopers,
     guardDecisions: t.guard_decisions,
+    guardBlocks: facts.guardActions?.block ?? null,
+    guardRedactions: facts.guardActions?.redact ?? null,
   };
 }
 

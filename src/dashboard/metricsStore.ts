@@ -6,7 +6,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { MetricEvent } from './metricEvents';
 import { latencySample } from './metricDefinitions';
 import { BUCKET_MS, ROLLUP_COUNTERS, addEvent, addTotals, emptyTotals, rollupKeyOf } from './rollupColumns';
-import type { EventNovelty, Totals } from './rollupColumns';
+import type { EventNovelty, RollupKey, Totals } from './rollupColumns';
 import { MIGRATIONS, ROLLUP_LEVELS, SCHEMA_VERSION, samplesTableOf } from './storeSchema';
 
 export const DEFAULT_RETENTION_DAYS = 180;
@@ -106,6 +106,24 @@ interface RawStatements {
   rawFrom: Statement;
 }
 
+/** One rollup row being built: its key, the key's dimension part (developer, language, feature, model) as a
+ * map-key string, its counters and its request samples. */
+interface RollupEntry {
+  key: RollupKey;
+  dims: string;
+  totals: Totals;
+  samples: number[];
+}
+
+/** The novelty of events that are not suggestions (addEvent reads none of it for them). */
+const NO_NOVELTY: EventNovelty = Object.freeze({
+  firstShown: false,
+  firstAccepted: false,
+  firstAcceptedFull: false,
+  firstAcceptedPartial: false,
+  firstDismissed: false,
+});
+
 const ENVELOPE_COLUMNS =
   'event_id, ts, developer_id, machine_id, language, extension_version, vscode_version, demo';
 
@@ -156,9 +174,14 @@ export class MetricsStore {
     const s = this.statements;
     const rawFrom = this.rawFrom();
     // Events fold into 15-minute entries first; hour and day entries are folded from those after the loop.
-    const quarters = new Map<string, { totals: Totals; samples: number[] }>();
+    // Entries keep their key parts, so nothing is split again, and dimension values go into one set per
+    // dimension: the ingest path allocates as little per event as it can.
+    const quarters = new Map<string, RollupEntry>();
     const guards = new Map<string, number>();
-    const dims = new Set<string>();
+    const languages = new Set<string>();
+    const developers = new Set<string>();
+    const features = new Set<string>();
+    const models = new Set<string>();
     let inserted = 0;
     let skipped = 0;
     for (const event of events) {
@@ -175,10 +198,11 @@ export class MetricsStore {
       }
       inserted += 1;
       const key = rollupKeyOf(event);
-      const mapKey = `${key.bucket}\u0000${key.developerId}\u0000${key.language}\u0000${key.feature}\u0000${key.model}`;
+      const dims = `${key.developerId}\u0000${key.language}\u0000${key.feature}\u0000${key.model}`;
+      const mapKey = `${key.bucket}\u0000${dims}`;
       let entry = quarters.get(mapKey);
       if (entry === undefined) {
-        entry = { totals: emptyTotals(), samples: [] };
+        entry = { key, dims, totals: emptyTotals(), samples: [] };
         quarters.set(mapKey, entry);
       }
       addEvent(entry.totals, event, novelty);
@@ -186,55 +210,51 @@ export class MetricsStore {
         const sample = latencySample(event);
         entry.samples.push(Math.floor(event.startedAt / 60_000), sample.ttft ?? NaN, sample.total ?? NaN);
       }
-      dims.add(`language\u0000${key.language}`);
-      dims.add(`developer\u0000${key.developerId}`);
-      if (key.feature !== '') dims.add(`feature\u0000${key.feature}`);
-      if (key.model !== '') dims.add(`model\u0000${key.model}`);
+      languages.add(key.language);
+      developers.add(key.developerId);
+      if (key.feature !== '') features.add(key.feature);
+      if (key.model !== '') models.add(key.model);
       if (event.kind === 'guardDecision') {
-        const guardKey = [
-          key.bucket,
-          key.developerId,
-          key.language,
-          event.feature,
-          event.ruleId,
-          event.category,
-          event.direction,
-          event.action,
-        ].join('\u0000');
+        const guardKey = `${key.bucket}\u0000${key.developerId}\u0000${key.language}\u0000${event.feature}\u0000${event.ruleId}\u0000${event.category}\u0000${event.direction}\u0000${event.action}`;
         guards.set(guardKey, (guards.get(guardKey) ?? 0) + 1);
       }
     }
-    const levels = ROLLUP_LEVELS.map((level, index) => {
-      if (index === 0) return quarters;
-      const folded = new Map<string, { totals: Totals; samples: number[] }>();
-      for (const [mapKey, entry] of quarters) {
-        const cut = mapKey.indexOf('\u0000');
-        const bucket = Math.floor(Number(mapKey.slice(0, cut)) / level.ms) * level.ms;
-        const levelKey = `${bucket}${mapKey.slice(cut)}`;
-        const target = folded.get(levelKey);
-        if (target === undefined) {
-          folded.set(levelKey, { totals: { ...entry.totals }, samples: entry.samples });
-        } else {
-          addTotals(target.totals, entry.totals);
-          target.samples = target.samples.concat(entry.samples);
+    ROLLUP_LEVELS.forEach((level, index) => {
+      let entries: Iterable<RollupEntry> = quarters.values();
+      if (index > 0) {
+        const folded = new Map<string, RollupEntry>();
+        for (const entry of quarters.values()) {
+          const bucket = Math.floor(entry.key.bucket / level.ms) * level.ms;
+          const levelKey = `${bucket}\u0000${entry.dims}`;
+          const target = folded.get(levelKey);
+          if (target === undefined) {
+            folded.set(levelKey, {
+              key: { ...entry.key, bucket },
+              dims: entry.dims,
+              totals: { ...entry.totals },
+              samples: entry.samples.slice(),
+            });
+          } else {
+            addTotals(target.totals, entry.totals);
+            for (const value of entry.samples) target.samples.push(value);
+          }
         }
+        entries = folded.values();
       }
-      return folded;
-    });
-    levels.forEach((entries, index) => {
-      for (const [mapKey, entry] of entries) {
-        const [bucket, developerId, language, feature, model] = mapKey.split('\u0000');
-        const values = ROLLUP_COUNTERS.map((name) => entry.totals[name]);
-        s.rollup[index].run(Number(bucket), developerId, language, feature, model, ...values);
-        if (entry.samples.length > 0) {
-          const blob = Buffer.from(new Float64Array(entry.samples).buffer);
-          s.samples[index].run(
-            Number(bucket),
-            developerId,
-            language,
-            feature,
-            model,
-            entry.samples.length / 3,
+      const rollup = s.rollup[index];
+      const samples = s.samples[index];
+      for (const { key, totals, samples: values } of entries) {
+        const counters = ROLLUP_COUNTERS.map((name) => totals[name]);
+        rollup.run(key.bucket, key.developerId, key.language, key.feature, key.model, ...counters);
+        if (values.length > 0) {
+          const blob = Buffer.from(new Float64Array(values).buffer);
+          samples.run(
+            key.bucket,
+            key.developerId,
+            key.language,
+            key.feature,
+            key.model,
+            values.length / 3,
             blob,
           );
         }
@@ -244,32 +264,36 @@ export class MetricsStore {
       const [bucket, ...rest] = guardKey.split('\u0000');
       s.guardRollup.run(Number(bucket), ...rest, n);
     }
-    for (const dim of dims) {
-      const [name, value] = dim.split('\u0000');
-      s.dimValue.run(name, value);
+    for (const [name, values] of [
+      ['language', languages],
+      ['developer', developers],
+      ['feature', features],
+      ['model', models],
+    ] as const) {
+      for (const value of values) s.dimValue.run(name, value);
     }
     return { inserted, skipped };
   }
 
-  /** Inserts the raw row; returns undefined when the event id was already stored. Positional parameters:
-   * binding by name costs a property lookup per column on the ingest path. */
-  private insertRaw(event: MetricEvent): EventNovelty | undefined {
+  /** Inserts the raw row; returns undefined when the event id was already stored. Positional parameters,
+   * one call per kind with no argument array: binding by name costs a property lookup per column, and a
+   * spread array an allocation per event. */
+  private insertRaw(e: MetricEvent): EventNovelty | undefined {
     const s = this.statements;
-    const e = event;
     const demo = e.demo === true ? 1 : 0;
-    const novelty: EventNovelty = {
-      firstShown: false,
-      firstAccepted: false,
-      firstAcceptedFull: false,
-      firstAcceptedPartial: false,
-      firstDismissed: false,
-    };
-    let statement: Statement;
-    let extra: (string | number | null)[];
+    let novelty: EventNovelty = NO_NOVELTY;
+    let changes: number;
     switch (e.kind) {
       case 'modelRequest':
-        statement = s.modelRequest;
-        extra = [
+        changes = s.modelRequest.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
           e.requestId,
           e.feature,
           e.profile,
@@ -280,57 +304,144 @@ export class MetricsStore {
           e.promptTokens,
           e.completionTokens,
           e.outcome,
-        ];
+        ).changes;
         break;
       case 'suggestionShown':
-        novelty.firstShown = s.seenSuggestion.get(e.suggestionId, 'shown') === undefined;
-        statement = s.suggestion;
-        extra = [e.suggestionId, 'shown', e.model, 0, e.shownChars, e.shownLines];
+        novelty = { ...NO_NOVELTY, firstShown: s.seenSuggestion.get(e.suggestionId, 'shown') === undefined };
+        changes = s.suggestion.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.suggestionId,
+          'shown',
+          e.model,
+          0,
+          e.shownChars,
+          e.shownLines,
+        ).changes;
         break;
       case 'suggestionAccepted': {
-        novelty.firstAccepted = s.seenSuggestion.get(e.suggestionId, 'accepted') === undefined;
+        const firstAccepted = s.seenSuggestion.get(e.suggestionId, 'accepted') === undefined;
         const partial = e.partial ? 1 : 0;
-        const seenSameKind =
-          !novelty.firstAccepted && s.seenAcceptance.get(e.suggestionId, partial) !== undefined;
-        novelty.firstAcceptedFull = !e.partial && !seenSameKind;
-        novelty.firstAcceptedPartial = e.partial && !seenSameKind;
-        statement = s.suggestion;
-        extra = [e.suggestionId, 'accepted', e.model, partial, e.acceptedChars, e.acceptedLines];
+        const seenSameKind = !firstAccepted && s.seenAcceptance.get(e.suggestionId, partial) !== undefined;
+        novelty = {
+          ...NO_NOVELTY,
+          firstAccepted,
+          firstAcceptedFull: !e.partial && !seenSameKind,
+          firstAcceptedPartial: e.partial && !seenSameKind,
+        };
+        changes = s.suggestion.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.suggestionId,
+          'accepted',
+          e.model,
+          partial,
+          e.acceptedChars,
+          e.acceptedLines,
+        ).changes;
         break;
       }
       case 'suggestionDismissed':
-        novelty.firstDismissed = s.seenSuggestion.get(e.suggestionId, 'dismissed') === undefined;
-        statement = s.suggestion;
-        extra = [e.suggestionId, 'dismissed', e.model, 0, 0, 0];
+        novelty = {
+          ...NO_NOVELTY,
+          firstDismissed: s.seenSuggestion.get(e.suggestionId, 'dismissed') === undefined,
+        };
+        changes = s.suggestion.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.suggestionId,
+          'dismissed',
+          e.model,
+          0,
+          0,
+          0,
+        ).changes;
         break;
       case 'retentionCheck':
-        statement = s.retention;
-        extra = [e.suggestionId, e.model, e.checkpointSec, e.acceptedChars, e.retainedChars];
+        changes = s.retention.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.suggestionId,
+          e.model,
+          e.checkpointSec,
+          e.acceptedChars,
+          e.retainedChars,
+        ).changes;
         break;
       case 'charsAdded':
-        statement = s.chars;
-        extra = [e.source, e.model, e.chars];
+        changes = s.chars.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.source,
+          e.model,
+          e.chars,
+        ).changes;
         break;
       case 'interaction':
-        statement = s.interaction;
-        extra = [e.feature, e.action, e.userInitiated ? 1 : 0, e.model];
+        changes = s.interaction.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.feature,
+          e.action,
+          e.userInitiated ? 1 : 0,
+          e.model,
+        ).changes;
         break;
       case 'guardDecision':
-        statement = s.guard;
-        extra = [e.ruleId, e.category, e.direction, e.action, e.feature, e.matchHash];
+        changes = s.guard.run(
+          e.eventId,
+          e.ts,
+          e.developerId,
+          e.machineId,
+          e.language,
+          e.extensionVersion,
+          e.vscodeVersion,
+          demo,
+          e.ruleId,
+          e.category,
+          e.direction,
+          e.action,
+          e.feature,
+          e.matchHash,
+        ).changes;
         break;
     }
-    const changes = statement.run(
-      e.eventId,
-      e.ts,
-      e.developerId,
-      e.machineId,
-      e.language,
-      e.extensionVersion,
-      e.vscodeVersion,
-      demo,
-      ...extra,
-    ).changes;
     return changes === 0 ? undefined : novelty;
   }
 

@@ -80,26 +80,41 @@ export interface EventNovelty {
 
 /** The rollup key an event counts under. */
 export function rollupKeyOf(event: MetricEvent): RollupKey {
-  const base = { developerId: event.developerId, language: event.language };
+  // One object literal per event, no spread: this runs for every event on the ingest path.
+  const developerId = event.developerId;
+  const language = event.language;
   switch (event.kind) {
     case 'modelRequest':
-      return { ...base, bucket: bucketOf(event.startedAt), feature: event.feature, model: event.model };
+      return {
+        bucket: bucketOf(event.startedAt),
+        developerId,
+        language,
+        feature: event.feature,
+        model: event.model,
+      };
     case 'suggestionShown':
     case 'suggestionAccepted':
     case 'suggestionDismissed':
     case 'retentionCheck':
-      return { ...base, bucket: bucketOf(event.ts), feature: 'completion', model: event.model };
+      return { bucket: bucketOf(event.ts), developerId, language, feature: 'completion', model: event.model };
     case 'charsAdded':
       return {
-        ...base,
         bucket: bucketOf(event.ts),
+        developerId,
+        language,
         feature: event.source === 'typed' || event.source === 'pasted' ? '' : event.source,
         model: event.model,
       };
     case 'interaction':
-      return { ...base, bucket: bucketOf(event.ts), feature: event.feature, model: event.model };
+      return {
+        bucket: bucketOf(event.ts),
+        developerId,
+        language,
+        feature: event.feature,
+        model: event.model,
+      };
     case 'guardDecision':
-      return { ...base, bucket: bucketOf(event.ts), feature: event.feature, model: '' };
+      return { bucket: bucketOf(event.ts), developerId, language, feature: event.feature, model: '' };
   }
 }
 

@@ -31,6 +31,13 @@ import type { LatencyPercentiles, MetricValues } from './metricDefinitions';
 import { ROLLUP_COUNTERS, addTotals, emptyTotals } from './rollupColumns';
 import type { Totals } from './rollupColumns';
 import { samplesTableOf } from './storeSchema';
+import {
+  ACTIVITY_TABLE,
+  HISTOGRAM_TABLES,
+  MINUTES_TABLE,
+  TEAM_ROLLUP_TABLES,
+  histogramBinBounds,
+} from './teamSchema';
 import { localBuckets } from './timeZones';
 import type { Granularity } from './timeZones';
 
@@ -40,6 +47,9 @@ type Cell = string | number | bigint | null | Buffer | Uint8Array;
 /** Runs SQL written with `?` placeholders and returns rows as arrays. */
 export interface SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Whether the database has the team-level tables (team rollups, activity, histograms, minutes); the
+   * local store has only the developer-level ones, which answer the same questions more slowly. */
+  readonly teamTables: boolean;
   /** A condition every rollup query adds (the team of a shared database), with its parameters. */
   readonly scope: { sql: string; params: Param[] };
   rows(sql: string, params: readonly Param[]): Promise<Cell[][]>;
@@ -52,6 +62,7 @@ export function sqliteExecutor(db: SqliteDatabase): SqlExecutor {
   const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   return {
     dialect: 'sqlite',
+    teamTables: false,
     scope: { sql: '1 = 1', params: [] },
     rows: (sql, params) => {
       let statement = cache.get(sql);
@@ -89,6 +100,7 @@ export function postgresExecutor(client: Client | Pool, team: string): SqlExecut
   let queue: Promise<unknown> = Promise.resolve();
   return {
     dialect: 'postgres',
+    teamTables: true,
     scope: { sql: 'team = ?', params: [team] },
     rows: (sql, params) => {
       if (parallel) return run(sql, params);
@@ -172,16 +184,67 @@ function all(conditions: (string | undefined)[]): string {
   return present.length === 0 ? '1 = 1' : present.join(' AND ');
 }
 
-interface SliceRow {
-  key: string;
-  developer: string;
+/** Figures of one group (the whole selection, or one language, feature, model or developer). */
+interface Slice {
   totals: Totals;
   denominator: Totals;
+  /** Developers with at least one user-initiated action in the group. */
+  active: Set<string>;
 }
 
 interface RequestStats {
   latency: LatencyPercentiles;
   peakMinuteRequests: number;
+}
+
+/** Counts per histogram bin of one latency figure. */
+type Histogram = Map<number, number>;
+
+/** Percentiles (PERCENTILES) of a histogram, with the same rank rule as percentileOfSorted: the values at
+ * the two closest ranks are estimated inside their bins (spread evenly on a log scale) and interpolated.
+ * Each estimate lies in the bin of the exact value, so the result is within HISTOGRAM_RELATIVE_ERROR of the
+ * exact percentile (plus 1 ms below 1 ms). */
+export function histogramPercentiles(histogram: Histogram): LatencyPercentiles['ttft'] {
+  const bins = [...histogram.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
+  const count = bins.reduce((sum, [, n]) => sum + n, 0);
+  if (count === 0) return [null, null, null];
+  const valueAt = (index: number): number => {
+    let before = 0;
+    for (const [bin, n] of bins) {
+      if (index < before + n) {
+        const [low, high] = histogramBinBounds(bin);
+        const position = (index - before + 0.5) / n;
+        return bin === 0 ? low + (high - low) * position : low * (high / low) ** position;
+      }
+      before += n;
+    }
+    return histogramBinBounds(bins[bins.length - 1][0])[1];
+  };
+  const at = (percent: number): number => {
+    const rank = (percent / 100) * (count - 1);
+    const low = Math.floor(rank);
+    const high = Math.ceil(rank);
+    const a = valueAt(low);
+    return low === high ? a : a + (valueAt(high) - a) * (rank - low);
+  };
+  return [at(PERCENTILES[0]), at(PERCENTILES[1]), at(PERCENTILES[2])];
+}
+
+/** The first 15-minute boundary at or after t: a minute counts in [from, to) when its 15-minute bucket
+ * starts in it, as the request samples of the developer-level tables count. */
+function quarterCeil(t: number): number {
+  return Math.ceil(t / 900_000) * 900_000;
+}
+
+/** The whole selection from its groups. */
+function merged(slices: Map<string, Slice>): Slice {
+  const out: Slice = { totals: emptyTotals(), denominator: emptyTotals(), active: new Set() };
+  for (const slice of slices.values()) {
+    addTotals(out.totals, slice.totals);
+    addTotals(out.denominator, slice.denominator);
+    for (const developer of slice.active) out.active.add(developer);
+  }
+  return out;
 }
 
 export class TeamQueries {
@@ -207,55 +270,117 @@ export class TeamQueries {
     return `${sql} AND ${this.sql.scope.sql}`;
   }
 
-  private async slices(
+  /** Signed sums of `columns` per (group key, developer key) over [from, to), from the table `tableOf` picks
+   * for each rollup level. Feature and model filters narrow the counters (`narrowed` columns) but not the
+   * characters-added denominators, which count everything typed in the selection's languages. */
+  private async sums(
     filter: DashboardFilter,
     from: number,
     to: number,
-    group: string | undefined,
-  ): Promise<SliceRow[]> {
+    opts: {
+      tableOf: (level: string) => string;
+      key: string;
+      developer: string;
+      narrowed: readonly string[];
+      plain: readonly string[];
+    },
+  ): Promise<Map<string, { key: string; developer: string; values: number[] }>> {
     const narrowParams: Param[] = [];
     const narrow = all([
       inList('feature', filter.features, narrowParams),
       inList('model', filter.models, narrowParams),
     ]);
-    const narrowed = ROLLUP_COUNTERS.map((c) => (narrow === '1 = 1' ? `SUM(${c})` : `SUM(n * ${c})`)).join(
-      ', ',
-    );
-    const denominators = CHAR_COUNTERS.map((c) => `SUM(${c})`).join(', ');
-    const key = group ?? "''";
-    const out = new Map<string, SliceRow>();
+    const columns = [
+      ...opts.narrowed.map((c) => (narrow === '1 = 1' ? `SUM(${c})` : `SUM(n * ${c})`)),
+      ...opts.plain.map((c) => `SUM(${c})`),
+    ].join(', ');
+    const grouping = [opts.key === "''" ? undefined : 'k', opts.developer === "''" ? undefined : 'd']
+      .filter((g) => g !== undefined)
+      .join(', ');
     const intervals = signedDecomposeRange(from, to);
     const results = await Promise.all(
       intervals.map((interval) => {
         const whereParams: Param[] = [];
         const where = this.where(filter, whereParams);
-        const sql = `SELECT ${key} AS k, developer_id AS d, ${narrowed}, ${denominators}
-          FROM (SELECT *, CASE WHEN ${narrow} THEN 1 ELSE 0 END AS n FROM ${interval.table}
+        const sql = `SELECT ${opts.key} AS k, ${opts.developer} AS d, ${columns}
+          FROM (SELECT *, CASE WHEN ${narrow} THEN 1 ELSE 0 END AS n FROM ${opts.tableOf(interval.table)}
                 WHERE bucket >= ? AND bucket < ? AND ${where}) AS r
-          GROUP BY ${key === "''" ? 'd' : 'k, d'}`;
+          ${grouping === '' ? '' : `GROUP BY ${grouping}`}`;
         return this.sql.rows(sql, [...narrowParams, interval.lo, interval.hi, ...whereParams]);
       }),
     );
+    const out = new Map<string, { key: string; developer: string; values: number[] }>();
+    const width = opts.narrowed.length + opts.plain.length;
     intervals.forEach((interval, index) => {
       for (const row of results[index]) {
         const k = String(row[0]);
         const d = String(row[1]);
         const mapKey = `${k}\u0000${d}`;
-        let slice = out.get(mapKey);
-        if (slice === undefined) {
-          slice = { key: k, developer: d, totals: emptyTotals(), denominator: emptyTotals() };
-          out.set(mapKey, slice);
+        let entry = out.get(mapKey);
+        if (entry === undefined) {
+          entry = { key: k, developer: d, values: new Array<number>(width).fill(0) };
+          out.set(mapKey, entry);
         }
-        const target = slice;
-        ROLLUP_COUNTERS.forEach((c, i) => {
-          target.totals[c] += interval.sign * Number(row[2 + i] ?? 0);
-        });
-        CHAR_COUNTERS.forEach((c, i) => {
-          target.denominator[c] += interval.sign * Number(row[2 + ROLLUP_COUNTERS.length + i] ?? 0);
-        });
+        for (let i = 0; i < width; i += 1) entry.values[i] += interval.sign * Number(row[2 + i] ?? 0);
       }
     });
-    return [...out.values()];
+    return out;
+  }
+
+  /** Totals, denominators and active developers per group. With the team-level tables, counters come from
+   * the rollups without the developer column and active developers from the narrow activity table (days)
+   * and the developer-level rollups (the partial days at the range's ends); a developer filter or a
+   * per-developer breakdown reads the developer-level rollups, which answer it exactly too. */
+  private async slices(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+    group: string | undefined,
+  ): Promise<Map<string, Slice>> {
+    const key = group ?? "''";
+    const out = new Map<string, Slice>();
+    const sliceOf = (k: string): Slice => {
+      let slice = out.get(k);
+      if (slice === undefined) {
+        slice = { totals: emptyTotals(), denominator: emptyTotals(), active: new Set() };
+        out.set(k, slice);
+      }
+      return slice;
+    };
+    const teamLevel =
+      this.sql.teamTables && group !== 'developer_id' && (filter.developers?.length ?? 0) === 0;
+    const counters = await this.sums(filter, from, to, {
+      tableOf: (level) => (teamLevel ? (TEAM_ROLLUP_TABLES[level] ?? level) : level),
+      key,
+      developer: teamLevel ? "''" : 'developer_id',
+      narrowed: ROLLUP_COUNTERS,
+      plain: CHAR_COUNTERS,
+    });
+    for (const entry of counters.values()) {
+      const slice = sliceOf(entry.key);
+      const totals = emptyTotals();
+      ROLLUP_COUNTERS.forEach((c, i) => {
+        slice.totals[c] += entry.values[i];
+        totals[c] = entry.values[i];
+      });
+      CHAR_COUNTERS.forEach((c, i) => {
+        slice.denominator[c] += entry.values[ROLLUP_COUNTERS.length + i];
+      });
+      if (!teamLevel && totals.user_actions > 0) slice.active.add(entry.developer);
+    }
+    if (teamLevel) {
+      const activity = await this.sums(filter, from, to, {
+        tableOf: (level) => (level === 'rollup_1d' ? ACTIVITY_TABLE : level),
+        key,
+        developer: 'developer_id',
+        narrowed: ['user_actions'],
+        plain: [],
+      });
+      for (const entry of activity.values()) {
+        if (entry.values[0] > 0) sliceOf(entry.key).active.add(entry.developer);
+      }
+    }
+    return out;
   }
 
   private async requestStats(
@@ -263,7 +388,11 @@ export class TeamQueries {
     from: number,
     to: number,
     group: string | undefined,
+    withPeak = true,
   ): Promise<Map<string, RequestStats>> {
+    if (this.sql.teamTables && group !== 'developer_id' && (filter.developers?.length ?? 0) === 0) {
+      return this.histogramStats(filter, from, to, group, withPeak);
+    }
     const key = group ?? "''";
     const intervals = decomposeRange(from, to);
     const results = await Promise.all(
@@ -330,6 +459,73 @@ export class TeamQueries {
     return out;
   }
 
+  /** Latency percentiles from the histograms and the busiest minute from the per-minute counts: a few
+   * hundred rows per group whatever the number of requests. */
+  private async histogramStats(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+    group: string | undefined,
+    withPeak: boolean,
+  ): Promise<Map<string, RequestStats>> {
+    const key = group ?? "''";
+    const dimensions = (params: Param[]): string => {
+      const where = all([
+        inList('language', filter.languages, params),
+        inList('feature', filter.features, params),
+        inList('model', filter.models, params),
+      ]);
+      params.push(...this.sql.scope.params);
+      return `${where} AND ${this.sql.scope.sql}`;
+    };
+    const intervals = decomposeRange(from, to);
+    const histogramRows = Promise.all(
+      intervals.map((interval) => {
+        const params: Param[] = [interval.lo, interval.hi];
+        const where = dimensions(params);
+        return this.sql.rows(
+          `SELECT ${key} AS k, metric, bin, SUM(n) FROM ${HISTOGRAM_TABLES[interval.table]}
+           WHERE bucket >= ? AND bucket < ? AND ${where} GROUP BY 1, 2, 3`,
+          params,
+        );
+      }),
+    );
+    const peakRows = withPeak
+      ? (() => {
+          const params: Param[] = [quarterCeil(from), quarterCeil(to)];
+          const where = dimensions(params);
+          return this.sql.rows(
+            `SELECT k, MAX(s) FROM (SELECT ${key} AS k, minute, SUM(n) AS s FROM ${MINUTES_TABLE}
+               WHERE minute >= ? AND minute < ? AND ${where} GROUP BY 1, 2) AS m GROUP BY k`,
+            params,
+          );
+        })()
+      : Promise.resolve([]);
+    const [histograms, peaks] = await Promise.all([histogramRows, peakRows]);
+    const byGroup = new Map<string, [Histogram, Histogram]>();
+    for (const rows of histograms) {
+      for (const [k, metric, bin, n] of rows) {
+        const name = String(k);
+        let pair = byGroup.get(name);
+        if (pair === undefined) {
+          pair = [new Map(), new Map()];
+          byGroup.set(name, pair);
+        }
+        const histogram = pair[Number(metric) === 0 ? 0 : 1];
+        histogram.set(Number(bin), (histogram.get(Number(bin)) ?? 0) + Number(n));
+      }
+    }
+    const peakOf = new Map(peaks.map(([k, n]) => [String(k), Number(n)]));
+    const out = new Map<string, RequestStats>();
+    for (const [k, [ttft, total]] of byGroup) {
+      out.set(k, {
+        latency: { ttft: histogramPercentiles(ttft), total: histogramPercentiles(total) },
+        peakMinuteRequests: peakOf.get(k) ?? 0,
+      });
+    }
+    return out;
+  }
+
   private async guardActions(
     filter: DashboardFilter,
     from: number,
@@ -361,14 +557,7 @@ export class TeamQueries {
       this.requestStats(filter, from, to, undefined),
       this.guardActions(filter, from, to),
     ]);
-    const totals = emptyTotals();
-    const denominator = emptyTotals();
-    const active = new Set<string>();
-    for (const slice of slices) {
-      addTotals(totals, slice.totals);
-      addTotals(denominator, slice.denominator);
-      if (slice.totals.user_actions > 0) active.add(slice.developer);
-    }
+    const { totals, denominator, active } = merged(slices);
     const s = stats.get('');
     return computeMetrics(
       {
@@ -417,16 +606,9 @@ export class TeamQueries {
       buckets.map(async (bucket): Promise<TimeSeriesPoint> => {
         const [slices, stats] = await Promise.all([
           this.slices(filter, bucket.start, bucket.end, undefined),
-          this.requestStats(filter, bucket.start, bucket.end, undefined),
+          this.requestStats(filter, bucket.start, bucket.end, undefined, false),
         ]);
-        const totals = emptyTotals();
-        const denominator = emptyTotals();
-        const active = new Set<string>();
-        for (const slice of slices) {
-          addTotals(totals, slice.totals);
-          addTotals(denominator, slice.denominator);
-          if (slice.totals.user_actions > 0) active.add(slice.developer);
-        }
+        const { totals, denominator, active } = merged(slices);
         return {
           label: bucket.label,
           start: bucket.start,
@@ -455,7 +637,7 @@ export class TeamQueries {
       this.requestStats(filter, filter.from, filter.to, column),
     ]);
     if (by === 'developer') {
-      const developers = new Set(slices.map((s) => s.developer)).size;
+      const developers = slices.size;
       if (developers < this.access.minGroupSize) {
         return {
           by,
@@ -468,19 +650,8 @@ export class TeamQueries {
         };
       }
     }
-    const groups = new Map<string, { totals: Totals; denominator: Totals; active: Set<string> }>();
-    const overallDenominator = emptyTotals();
-    for (const slice of slices) {
-      let group = groups.get(slice.key);
-      if (group === undefined) {
-        group = { totals: emptyTotals(), denominator: emptyTotals(), active: new Set() };
-        groups.set(slice.key, group);
-      }
-      addTotals(group.totals, slice.totals);
-      addTotals(group.denominator, slice.denominator);
-      addTotals(overallDenominator, slice.denominator);
-      if (slice.totals.user_actions > 0) group.active.add(slice.developer);
-    }
+    const groups = slices;
+    const overallDenominator = merged(slices).denominator;
     const perFeatureOrModel = by === 'feature' || by === 'model';
     const rows: BreakdownRow[] = [];
     for (const [key, group] of groups) {

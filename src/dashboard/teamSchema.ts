@@ -202,9 +202,9 @@ function samplesTable(table: string): string {
 );`;
 }
 
-/** The trigger body: folds the rows one INSERT statement added (ON CONFLICT DO NOTHING leaves duplicates
- * out of the transition table) into every rollup level. Keys are upserted in sorted order so that
- * concurrent writers lock rows in the same order. */
+/** The trigger body of schema version 1: folds the rows one INSERT statement added (ON CONFLICT DO NOTHING
+ * leaves duplicates out of the transition table) into every developer-level rollup. Keys are upserted in
+ * sorted order so that concurrent writers lock rows in the same order. */
 function rollupTriggerSql(): string {
   const sums = ROLLUP_COUNTERS.map((c) => `SUM(${COUNTER_SQL[c]})`).join(', ');
   const updates = (table: string): string =>
@@ -238,6 +238,92 @@ function rollupTriggerSql(): string {
     LATERAL (VALUES ('language', language), ('developer', developer_id), ('feature', feature), ('model', model)) AS d(dim, value)
   WHERE d.value <> '' OR d.dim = 'language' ORDER BY 1, 2, 3
   ON CONFLICT DO NOTHING;`);
+  return statements.join('\n');
+}
+
+/** Team-level rollups: the developer-level ones without the developer column. A thousand developers
+ * multiply the developer-level tables a thousandfold; every figure but active developers and the
+ * per-developer breakdown is answered from these. */
+export const TEAM_ROLLUP_TABLES: Readonly<Record<string, string>> = {
+  rollup_15m: 'team_rollup_15m',
+  rollup_1h: 'team_rollup_1h',
+  rollup_1d: 'team_rollup_1d',
+};
+/** Per day, developer, language, feature and model: the user-initiated actions (the active-developer
+ * rule), in a narrow table instead of the 33 counters of rollup_1d. */
+export const ACTIVITY_TABLE = 'developer_activity_1d';
+/** Latency histograms beside each team-level rollup. */
+export const HISTOGRAM_TABLES: Readonly<Record<string, string>> = {
+  rollup_15m: 'latency_histogram_15m',
+  rollup_1h: 'latency_histogram_1h',
+  rollup_1d: 'latency_histogram_1d',
+};
+/** Model requests per minute (of their start), for the busiest-minute figure. */
+export const MINUTES_TABLE = 'request_minutes';
+
+/** Latency histogram bins: bin 0 holds [0, 1) ms; bin k >= 1 holds [2^((k-1)/16), 2^(k/16)) ms, up to bin
+ * HISTOGRAM_LAST_BIN, which also takes everything longer (2^24 ms, about 4.7 hours). A percentile
+ * interpolated inside the bins of its two closest ranks is within HISTOGRAM_RELATIVE_ERROR of the exact
+ * one, plus 1 ms for values below 1 ms (see docs/team-database.md). */
+export const HISTOGRAM_BINS_PER_DOUBLING = 16;
+export const HISTOGRAM_LAST_BIN = 24 * HISTOGRAM_BINS_PER_DOUBLING + 1;
+export const HISTOGRAM_RELATIVE_ERROR = 2 ** (1 / HISTOGRAM_BINS_PER_DOUBLING) - 1;
+
+/** The bin of a latency in milliseconds (the same rule as the SQL in the trigger). */
+export function histogramBin(ms: number): number {
+  if (ms < 1) return 0;
+  return Math.min(HISTOGRAM_LAST_BIN, 1 + Math.floor(Math.log2(ms) * HISTOGRAM_BINS_PER_DOUBLING));
+}
+
+/** The [low, high) bounds of a bin in milliseconds (the last bin's high bound is its low bound doubled). */
+export function histogramBinBounds(bin: number): [number, number] {
+  if (bin <= 0) return [0, 1];
+  const low = 2 ** ((bin - 1) / HISTOGRAM_BINS_PER_DOUBLING);
+  return [low, bin >= HISTOGRAM_LAST_BIN ? low * 2 : 2 ** (bin / HISTOGRAM_BINS_PER_DOUBLING)];
+}
+
+const TEAM_KEY = 'bucket, team, language, feature, model';
+
+function binSql(column: string): string {
+  // LEAST ignores NULLs, so a missing latency is kept out explicitly.
+  return `CASE WHEN ${column} IS NULL THEN NULL WHEN ${column} < 1 THEN 0 ELSE LEAST(${HISTOGRAM_LAST_BIN}, 1 + floor(ln(${column}) * ${HISTOGRAM_BINS_PER_DOUBLING} / ln(2.0::float8))::integer) END`;
+}
+
+/** The statements of schema version 2 that fold rows of `source` (the trigger's transition table, or
+ * team_events when the migration backfills) into the team-level tables. */
+function scaleFoldSql(source: string): string {
+  const sums = ROLLUP_COUNTERS.map((c) => `SUM(${COUNTER_SQL[c]})`).join(', ');
+  const statements: string[] = [];
+  for (const level of ROLLUP_LEVELS) {
+    const bucket = `(counted_at / ${level.ms}) * ${level.ms}`;
+    const table = TEAM_ROLLUP_TABLES[level.table];
+    const updates = ROLLUP_COUNTERS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+    statements.push(`
+  INSERT INTO ${table} (${TEAM_KEY}, ${ROLLUP_COUNTERS.join(', ')})
+  SELECT ${bucket}, team, language, feature, model, ${sums}
+  FROM ${source} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (${TEAM_KEY}) DO UPDATE SET ${updates};`);
+    const histogram = HISTOGRAM_TABLES[level.table];
+    statements.push(`
+  INSERT INTO ${histogram} (${TEAM_KEY}, metric, bin, n)
+  SELECT ${bucket}, team, language, feature, model, h.metric, h.bin, COUNT(*)
+  FROM ${source}, LATERAL (VALUES (0::smallint, ${binSql('ttft_ms')}), (1::smallint, ${binSql('total_ms')})) AS h(metric, bin)
+  WHERE kind = 'modelRequest' AND h.bin IS NOT NULL
+  GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+  ON CONFLICT (${TEAM_KEY}, metric, bin) DO UPDATE SET n = ${histogram}.n + excluded.n;`);
+  }
+  statements.push(`
+  INSERT INTO ${ACTIVITY_TABLE} (bucket, team, developer_id, language, feature, model, user_actions)
+  SELECT (counted_at / 86400000) * 86400000, team, developer_id, language, feature, model, SUM(${COUNTER_SQL.user_actions})
+  FROM ${source} WHERE ${COUNTER_SQL.user_actions} > 0
+  GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+  ON CONFLICT (bucket, team, developer_id, language, feature, model)
+  DO UPDATE SET user_actions = ${ACTIVITY_TABLE}.user_actions + excluded.user_actions;`);
+  statements.push(`
+  INSERT INTO ${MINUTES_TABLE} (minute, team, language, feature, model, n)
+  SELECT (counted_at / 60000) * 60000, team, language, feature, model, COUNT(*)
+  FROM ${source} WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (minute, team, language, feature, model) DO UPDATE SET n = ${MINUTES_TABLE}.n + excluded.n;`);
   return statements.join('\n');
 }
 
@@ -319,14 +405,86 @@ REVOKE ALL ON FUNCTION aegis_team_ensure_partitions(bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
 `;
 
+function teamRollupTable(table: string): string {
+  const counters = ROLLUP_COUNTERS.map((name) => `  ${name} bigint NOT NULL DEFAULT 0`).join(',\n');
+  return `CREATE TABLE ${table} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  model text NOT NULL,
+${counters},
+  PRIMARY KEY (${TEAM_KEY})
+);`;
+}
+
+function histogramTable(table: string): string {
+  return `CREATE TABLE ${table} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  model text NOT NULL,
+  metric smallint NOT NULL, -- 0 time to first token, 1 total time
+  bin smallint NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (${TEAM_KEY}, metric, bin)
+);`;
+}
+
+/** Version 2, for scale: team-level rollups, the activity table, latency histograms and per-minute request
+ * counts, all maintained by the same statement trigger, and backfilled from the events already stored. */
+const MIGRATION_2 = `
+${ROLLUP_LEVELS.map((level) => teamRollupTable(TEAM_ROLLUP_TABLES[level.table])).join('\n')}
+${ROLLUP_LEVELS.map((level) => histogramTable(HISTOGRAM_TABLES[level.table])).join('\n')}
+CREATE TABLE ${ACTIVITY_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  model text NOT NULL,
+  user_actions bigint NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id, language, feature, model)
+);
+CREATE TABLE ${MINUTES_TABLE} (
+  minute bigint NOT NULL,
+  team text NOT NULL,
+  language text NOT NULL,
+  feature text NOT NULL,
+  model text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (minute, team, language, feature, model)
+);
+-- A lead's developer filter reads the developer-level tables for one developer, not a whole bucket range.
+CREATE INDEX rollup_1d_developer ON rollup_1d (team, developer_id, bucket);
+CREATE INDEX request_samples_1d_developer ON request_samples_1d (team, developer_id, bucket);
+
+CREATE OR REPLACE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+BEGIN
+${rollupTriggerSql()}
+${scaleFoldSql('new_rows')}
+  RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
+
+${scaleFoldSql('team_events')}
+`;
+
 /** Index i holds the SQL that takes the team database from version i to i + 1. */
-export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1];
+export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2];
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS.length;
 
 /** Tables readers may read. The raw event table is not among them: the dashboard never needs it. */
 export const TEAM_READABLE_TABLES: readonly string[] = [
   ...ROLLUP_LEVELS.map((level) => level.table),
   ...ROLLUP_LEVELS.map((level) => samplesTableOf(level.table)),
+  ...ROLLUP_LEVELS.map((level) => TEAM_ROLLUP_TABLES[level.table]),
+  ...ROLLUP_LEVELS.map((level) => HISTOGRAM_TABLES[level.table]),
+  ACTIVITY_TABLE,
+  MINUTES_TABLE,
   'guard_rollup_15m',
   'dim_values',
   'team_leads',

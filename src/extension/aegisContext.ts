@@ -6,8 +6,10 @@ import { EndpointHealth } from '../model/endpointHealth';
 import type { ModelClient, RequestEvent } from '../model/modelClient';
 import type { Feature, ModelProfile } from '../model/profiles';
 import { ApiKeyStore } from './apiKeys';
+import { GuardService } from './guardService';
 import { ScrubbingLogger } from './log';
 import { MetricsService } from './metricsService';
+import { ProposalDocuments } from './proposalDocuments';
 import { SettingsService } from './settings';
 import { AegisStatusBar } from './statusBar';
 
@@ -18,6 +20,10 @@ export class AegisContext implements vscode.Disposable {
   readonly statusBar: AegisStatusBar;
   readonly health: EndpointHealth;
   readonly metrics: MetricsService;
+  /** Proposed file versions shown in diffs before anything is written (chat Apply, test generation). */
+  readonly proposals: ProposalDocuments;
+  /** The compliance guard: its policy loads on the first scan, not here. */
+  readonly guard: GuardService;
   private readonly disposables: vscode.Disposable[] = [];
   private clientPromise: Promise<ModelClient> | undefined;
   private readonly requestListeners = new Set<(event: RequestEvent) => void>();
@@ -29,9 +35,24 @@ export class AegisContext implements vscode.Disposable {
     this.statusBar = new AegisStatusBar(this.logger);
     this.health = new EndpointHealth({ getApiKey: (id) => this.apiKeys.get(id) });
     this.metrics = new MetricsService(extension, this.logger);
-    this.disposables.push(this.logger, this.settings, this.statusBar, this.metrics, {
-      dispose: () => this.health.dispose(),
+    this.proposals = new ProposalDocuments();
+    this.guard = new GuardService({
+      extension,
+      logger: this.logger,
+      statusBar: this.statusBar,
+      metrics: this.metrics,
     });
+    this.disposables.push(
+      this.logger,
+      this.settings,
+      this.statusBar,
+      this.metrics,
+      this.guard,
+      this.proposals,
+      {
+        dispose: () => this.health.dispose(),
+      },
+    );
 
     this.disposables.push(
       this.health.onDidChange((change) => {

@@ -1,26 +1,40 @@
 // The chat sidebar's host: the webview view `aegis.chat` (strict CSP, page bundle from dist/media), the protocol
 // handling (every message from the page is validated first), the editor-facing actions (insert at the cursor,
 // apply through a diff the user accepts or rejects, save as a new file, copy), the context chips (current file,
-// selection, problems, files added with @), the "Ask About Selection" command and the `@aegis` chat participant.
+// selection, problems, files added with @), the "Ask About Selection" and "Explain" commands, the chat's usage
+// metrics, the page's translated texts, and the `@aegis` chat participant.
 // The chat logic itself (prompts, guard, streaming, storage) lives in src/assist and is tested in plain Node.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { PASS_THROUGH_GUARD } from '../assist/chatGuard';
 import type { ChatGuard } from '../assist/chatGuard';
+import { chatActionMetrics, chatRequestMetrics } from '../assist/chatMetrics';
+import type { ChatCodeAction } from '../assist/chatMetrics';
 import { chipFor, slashCommandViews } from '../assist/chatPrompt';
 import type { ContextItem, Problem } from '../assist/chatPrompt';
 import { parsePageMessage } from '../assist/chatProtocol';
-import type { HostMessage, PageMessage, ProfileOption } from '../assist/chatProtocol';
+import type {
+  ChatStrings,
+  ContextChip,
+  ConversationSummary,
+  ConversationView,
+  HostMessage,
+  PageMessage,
+  ProfileOption,
+  SlashCommandView,
+} from '../assist/chatProtocol';
 import { ChatBusyError, ChatSession, memoryStore } from '../assist/chatSession';
 import type { ChatEvents, ChatModel } from '../assist/chatSession';
-import { ChatStore } from '../assist/chatStore';
+import { ChatStore, UNTITLED } from '../assist/chatStore';
 import type { ModelProfile } from '../model/profiles';
 import type { AegisContext } from './aegisContext';
+import { PROPOSAL_SCHEME } from './proposalDocuments';
 
 export const CHAT_VIEW_ID = 'aegis.chat';
 export const ASK_ABOUT_SELECTION_COMMAND = 'aegis.chat.askAboutSelection';
 export const NEW_CHAT_COMMAND = 'aegis.chat.new';
-const PROPOSAL_SCHEME = 'aegis-proposal';
+/** Called by the diagnosis feature's "Explain with Aegis" code action. */
+export const EXPLAIN_COMMAND = 'aegis.chat.explain';
 const MAX_FILE_BYTES = 1_000_000;
 const PICK_EXCLUDE = '**/{node_modules,.git,dist,out,build,.venv,target}/**';
 
@@ -36,6 +50,125 @@ export interface ChatViewOptions {
   /** The compliance guard; everything passes until the real guard is connected. */
   guard?: ChatGuard;
   onCodeInserted?: (event: CodeInsertedEvent) => void;
+}
+
+/** What the "Explain with Aegis" code action passes. */
+export interface ExplainRequest {
+  uri: vscode.Uri;
+  range: vscode.Range;
+  message: string;
+}
+
+function isExplainRequest(value: unknown): value is ExplainRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return v.uri instanceof vscode.Uri && v.range instanceof vscode.Range && typeof v.message === 'string';
+}
+
+/** The page's texts, translated; `{0}` and `{1}` stay for the page to fill (passed through as arguments). */
+function pageStrings(): ChatStrings {
+  return {
+    conversations: vscode.l10n.t('Conversations'),
+    showConversations: vscode.l10n.t('Show saved conversations'),
+    newConversation: vscode.l10n.t('New conversation'),
+    profileLabel: vscode.l10n.t('Model profile for chat'),
+    newButton: vscode.l10n.t('New'),
+    newButtonTitle: vscode.l10n.t('Start a new conversation'),
+    savedConversations: vscode.l10n.t('Saved conversations'),
+    conversationLabel: vscode.l10n.t('Conversation'),
+    emptyHint: vscode.l10n.t(
+      'Ask about your code. Select code and press Ctrl+Alt+I (Cmd+Alt+I on macOS) to attach it, type @ to add a file, or / for commands.',
+    ),
+    contextLabel: vscode.l10n.t('Context sent with the question'),
+    slashCommandsLabel: vscode.l10n.t('Slash commands'),
+    inputPlaceholder: vscode.l10n.t('Ask about your code (/ for commands, @ to add a file)'),
+    inputLabel: vscode.l10n.t('Question'),
+    send: vscode.l10n.t('Send'),
+    sendTitle: vscode.l10n.t('Send (Enter)'),
+    stop: vscode.l10n.t('Stop'),
+    stopTitle: vscode.l10n.t('Stop the answer (Escape)'),
+    addFile: vscode.l10n.t('@ Add file'),
+    addFileTitle: vscode.l10n.t('Add a workspace file as context'),
+    noticeRedacted: vscode.l10n.t('Redacted'),
+    noticeBlocked: vscode.l10n.t('Blocked'),
+    noticeWarned: vscode.l10n.t('Warning'),
+    noticeHeldBack: vscode.l10n.t('Held back'),
+    noticeContextCut: vscode.l10n.t('Context cut'),
+    noticeError: vscode.l10n.t('Error'),
+    noticeLine: vscode.l10n.t('{0}: {1}', '{0}', '{1}'),
+    codeBlockLabel: vscode.l10n.t('Code block {0}', '{0}'),
+    plainText: vscode.l10n.t('text'),
+    copy: vscode.l10n.t('Copy'),
+    copyTitle: vscode.l10n.t('Copy the code'),
+    insert: vscode.l10n.t('Insert'),
+    insertTitle: vscode.l10n.t('Insert at the cursor'),
+    apply: vscode.l10n.t('Apply'),
+    applyTitle: vscode.l10n.t('Apply to the current file (shows a diff first)'),
+    saveAs: vscode.l10n.t('Save as…'),
+    saveAsTitle: vscode.l10n.t('Save as a new file'),
+    you: vscode.l10n.t('You'),
+    assistant: vscode.l10n.t('Aegis'),
+    withContext: vscode.l10n.t('With: {0}', '{0}'),
+    edit: vscode.l10n.t('Edit'),
+    editTitle: vscode.l10n.t('Edit and ask again'),
+    stopped: vscode.l10n.t('Stopped.'),
+    failed: vscode.l10n.t('The answer failed.'),
+    blocked: vscode.l10n.t('Blocked by the compliance policy.'),
+    copyAnswer: vscode.l10n.t('Copy answer'),
+    regenerate: vscode.l10n.t('Regenerate'),
+    regenerateTitle: vscode.l10n.t('Ask the last question again'),
+    removeChip: vscode.l10n.t('Remove {0}', '{0}'),
+    openConversationTitle: vscode.l10n.t('Open ({0} messages, {1})', '{0}', '{1}'),
+    rename: vscode.l10n.t('Rename'),
+    newTitleLabel: vscode.l10n.t('New title'),
+    delete: vscode.l10n.t('Delete'),
+    confirmDelete: vscode.l10n.t('Confirm delete'),
+    noConversations: vscode.l10n.t('No saved conversations yet.'),
+    writing: vscode.l10n.t('Writing the answer'),
+  };
+}
+
+/** The slash commands' descriptions in the display language. */
+function localizedCommands(): SlashCommandView[] {
+  const descriptions: Record<string, string> = {
+    '/explain': vscode.l10n.t('Explain the selected code'),
+    '/fix': vscode.l10n.t('Find and fix bugs in the selection'),
+    '/tests': vscode.l10n.t('Write unit tests for the selection'),
+    '/doc': vscode.l10n.t('Add documentation comments to the selection'),
+    '/review': vscode.l10n.t('Review the selection'),
+  };
+  return slashCommandViews().map((c) => ({ ...c, description: descriptions[c.name] ?? c.description }));
+}
+
+/** A chip as the page shows it: the problems label and the tooltips are sentences, so they are translated. */
+function localizedChip(item: ContextItem): ContextChip {
+  const chip = chipFor(item);
+  const name = item.path.split(/[\\/]/).pop() ?? item.path;
+  const lines = item.range ? `:${item.range.startLine}-${item.range.endLine}` : '';
+  switch (item.kind) {
+    case 'selection':
+      return { ...chip, detail: vscode.l10n.t('Selection in {0}', `${item.path}${lines}`) };
+    case 'problems': {
+      const count = item.problems?.length ?? 0;
+      return {
+        ...chip,
+        label:
+          count === 1
+            ? vscode.l10n.t('1 problem in {0}', name)
+            : vscode.l10n.t('{0} problems in {1}', count, name),
+        detail: vscode.l10n.t('Problems reported for {0}', item.path),
+      };
+    }
+    case 'file':
+      return item.origin === 'editor'
+        ? { ...chip, detail: vscode.l10n.t('Current file: {0}', item.path) }
+        : chip;
+  }
+}
+
+/** Conversations without a title yet show the page's own (translated) "New conversation". */
+function untitledAsEmpty<T extends { title: string }>(value: T): T {
+  return value.title === UNTITLED ? { ...value, title: '' } : value;
 }
 
 function countLines(text: string): number {
@@ -55,32 +188,10 @@ function severityOf(severity: vscode.DiagnosticSeverity): Problem['severity'] {
   }
 }
 
-/** Serves proposed file versions to `vscode.diff` without writing them anywhere. */
-class ProposalDocuments implements vscode.TextDocumentContentProvider {
-  private readonly contents = new Map<string, string>();
-  private counter = 0;
-
-  add(original: vscode.Uri, text: string): vscode.Uri {
-    const name = original.path.split('/').pop() ?? 'proposal';
-    const uri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${++this.counter}/${name}` });
-    this.contents.set(uri.toString(), text);
-    return uri;
-  }
-
-  forget(uri: vscode.Uri): void {
-    this.contents.delete(uri.toString());
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? '';
-  }
-}
-
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private readonly session: ChatSession;
   private readonly store: ChatStore;
-  private readonly proposals = new ProposalDocuments();
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
   /** Items the user attached on purpose: files added with @, a selection from the command. */
@@ -90,6 +201,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private profileId: string | undefined;
   private chipTimer: ReturnType<typeof setTimeout> | undefined;
   private nextItem = 0;
+  private nextRequest = 0;
+  /** Whether the last conversation of an earlier window has been reopened (once per window). */
+  private restored = false;
+  /** Resolved when the page has said `ready` (after each load of the view). */
+  private pageReady: Promise<void>;
+  private markReady: () => void = () => undefined;
 
   constructor(
     private readonly ctx: AegisContext,
@@ -102,9 +219,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       model: lazyModel(ctx),
       guard: options.guard ?? PASS_THROUGH_GUARD,
       store: this.store,
+      chipLabel: (item) => localizedChip(item).label,
     });
+    this.pageReady = this.newReadyPromise();
     this.disposables.push(
-      vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this.proposals),
       vscode.window.onDidChangeActiveTextEditor(() => this.scheduleChips()),
       vscode.window.onDidChangeTextEditorSelection(() => this.scheduleChips()),
       vscode.languages.onDidChangeDiagnostics(() => this.scheduleChips()),
@@ -112,9 +230,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     );
   }
 
+  private newReadyPromise(): Promise<void> {
+    return new Promise((resolve) => {
+      this.markReady = resolve;
+    });
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     for (const d of this.viewDisposables.splice(0)) d.dispose();
     this.view = view;
+    this.pageReady = this.newReadyPromise();
     const mediaRoot = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [mediaRoot] };
     view.webview.html = this.html(view.webview, mediaRoot);
@@ -137,6 +262,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       view.onDidDispose(() => {
         this.session.stop();
         this.view = undefined;
+        this.pageReady = this.newReadyPromise();
       }),
     );
   }
@@ -152,6 +278,63 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
     this.postChips();
+  }
+
+  /**
+   * "Explain with Aegis" on a problem: opens the chat with the problem's message and the code at its range
+   * attached, and asks /explain right away.
+   */
+  async explain(request: unknown): Promise<void> {
+    if (!isExplainRequest(request)) {
+      this.ctx.logger.warn('Chat: "Explain" was called without a document, range and message.');
+      return;
+    }
+    const document = await vscode.workspace.openTextDocument(request.uri);
+    // Whole lines read better than a diagnostic's exact columns, and an empty range still means its line.
+    const startLine = Math.min(request.range.start.line, document.lineCount - 1);
+    const endLine = Math.min(Math.max(request.range.end.line, startLine), document.lineCount - 1);
+    const range = new vscode.Range(startLine, 0, endLine, document.lineAt(endLine).text.length);
+    const path = this.relativePath(document.uri);
+    const items: ContextItem[] = [
+      {
+        id: `explain-${++this.nextItem}`,
+        kind: 'selection',
+        path,
+        languageId: document.languageId,
+        text: document.getText(range),
+        range: { startLine: startLine + 1, endLine: endLine + 1 },
+      },
+      {
+        id: `explain-problem-${this.nextItem}`,
+        kind: 'problems',
+        path,
+        languageId: document.languageId,
+        text: '',
+        problems: [
+          {
+            line: request.range.start.line + 1,
+            column: request.range.start.character + 1,
+            severity: 'error',
+            message: request.message,
+          },
+        ],
+      },
+    ];
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    await this.pageReady;
+    if (this.session.busy) {
+      this.post({ type: 'toast', level: 'error', message: this.busyMessage() });
+      return;
+    }
+    const requestId = `explain-${Date.now().toString(36)}-${++this.nextRequest}`;
+    const text = `/explain ${request.message.replace(/\s+/g, ' ').trim()}`;
+    const profile = this.currentProfile();
+    this.recordRequest(profile, items);
+    await this.runTurn(
+      requestId,
+      (events, p) => this.session.ask({ requestId, text, profile: p, context: items }, events),
+      profile.id,
+    );
   }
 
   async newConversation(): Promise<void> {
@@ -174,7 +357,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${vscode.env.language.replace(/[^\w-]/g, '')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -196,37 +379,44 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     switch (message.type) {
       case 'ready':
         await this.postInit();
+        this.markReady();
         return;
       case 'send':
         await this.runTurn(
           message.requestId,
-          (events, profile) =>
-            this.session.ask(
-              { requestId: message.requestId, text: message.text, profile, context: this.contextItems() },
+          (events, profile) => {
+            const context = this.contextItems();
+            if (!this.session.busy) this.recordRequest(profile, context);
+            return this.session.ask(
+              { requestId: message.requestId, text: message.text, profile, context },
               events,
-            ),
+            );
+          },
           message.profileId,
         );
         return;
       case 'regenerate':
         await this.runTurn(
           message.requestId,
-          (events, profile) =>
-            this.session.regenerate(
-              { requestId: message.requestId, profile, context: this.contextItems() },
-              events,
-            ),
+          (events, profile) => {
+            const context = this.contextItems();
+            if (!this.session.busy) this.recordRequest(profile, context);
+            return this.session.regenerate({ requestId: message.requestId, profile, context }, events);
+          },
           message.profileId,
         );
         return;
       case 'editLast':
         await this.runTurn(
           message.requestId,
-          (events, profile) =>
-            this.session.editLast(
-              { requestId: message.requestId, text: message.text, profile, context: this.contextItems() },
+          (events, profile) => {
+            const context = this.contextItems();
+            if (!this.session.busy) this.recordRequest(profile, context);
+            return this.session.editLast(
+              { requestId: message.requestId, text: message.text, profile, context },
               events,
-            ),
+            );
+          },
           message.profileId,
         );
         return;
@@ -242,15 +432,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         this.post({ type: 'toast', level: 'info', message: vscode.l10n.t('Copied.') });
+        this.recordAction('copy', vscode.window.activeTextEditor?.document.languageId ?? '', undefined);
         return;
       case 'insertCode':
-        await this.insertCode(message.code);
+        await this.insertCode(this.restorePlaceholders(message.code));
         return;
       case 'applyCode':
-        await this.applyCode(message.code);
+        await this.applyCode(this.restorePlaceholders(message.code));
         return;
       case 'saveCode':
-        await this.saveCode(message.code, message.language);
+        await this.saveCode(this.restorePlaceholders(message.code), message.language);
         return;
       case 'newConversation':
         await this.newConversation();
@@ -300,31 +491,83 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       await start(events, profile);
     } catch (err) {
       if (err instanceof ChatBusyError) {
-        this.post({ type: 'toast', level: 'error', message: err.message });
+        this.post({ type: 'toast', level: 'error', message: this.busyMessage() });
         return;
       }
       throw err;
     }
-    this.post({ type: 'conversations', conversations: await this.store.list() });
+    this.post({ type: 'conversations', conversations: await this.summaries() });
     this.ctx.logger.debug(`Chat request ${requestId} finished.`);
   }
 
+  private busyMessage(): string {
+    return vscode.l10n.t('An answer is still being written. Stop it or wait for it before asking again.');
+  }
+
+  private async summaries(): Promise<ConversationSummary[]> {
+    return (await this.store.list()).map(untitledAsEmpty);
+  }
+
+  private conversationView(): ConversationView {
+    const { id, title, messages } = this.session.conversation;
+    return untitledAsEmpty({ id, title, messages });
+  }
+
+  /**
+   * A reloaded window continues where the user left off: the newest saved conversation is reopened, unless
+   * the user has already started another one here.
+   */
+  private async restoreLast(): Promise<void> {
+    if (this.restored) return;
+    this.restored = true;
+    if (this.session.conversation.messages.length > 0 || this.session.busy) return;
+    const newest = (await this.store.list())[0];
+    if (newest) await this.session.open(newest.id);
+  }
+
   private async postInit(): Promise<void> {
+    await this.restoreLast();
     this.post({
       type: 'init',
-      conversation: this.session.conversation,
-      conversations: await this.store.list(),
+      strings: pageStrings(),
+      locale: vscode.env.language,
+      conversation: this.conversationView(),
+      conversations: await this.summaries(),
       profiles: this.profileOptions(),
       profileId: this.currentProfile().id,
-      chips: this.contextItems().map(chipFor),
-      commands: slashCommandViews(),
+      chips: this.contextItems().map(localizedChip),
+      commands: localizedCommands(),
     });
   }
 
   private async postConversation(): Promise<void> {
-    const { id, title, messages } = this.session.conversation;
-    this.post({ type: 'conversation', conversation: { id, title, messages } });
-    this.post({ type: 'conversations', conversations: await this.store.list() });
+    this.post({ type: 'conversation', conversation: this.conversationView() });
+    this.post({ type: 'conversations', conversations: await this.summaries() });
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Metrics
+
+  private recordRequest(profile: ModelProfile, context: readonly ContextItem[]): void {
+    const main = context.find((i) => i.kind === 'selection') ?? context.find((i) => i.kind === 'file');
+    for (const event of chatRequestMetrics(profile.model, main?.languageId ?? ''))
+      this.ctx.metrics.record(event);
+  }
+
+  /** The model that wrote the code being used: the last answer's profile, else the one selected now. */
+  private answerModel(): string {
+    const answers = this.session.conversation.messages.filter((m) => m.role === 'assistant');
+    const profileId = answers[answers.length - 1]?.profileId;
+    return (this.profiles().find((p) => p.id === profileId) ?? this.currentProfile()).model;
+  }
+
+  private recordAction(action: ChatCodeAction, language: string, characters: number | undefined): void {
+    const events = chatActionMetrics(action, {
+      model: this.answerModel(),
+      language,
+      ...(characters === undefined ? {} : { characters }),
+    });
+    for (const event of events) this.ctx.metrics.record(event);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -423,7 +666,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private postChips(): void {
-    this.post({ type: 'chips', chips: this.contextItems().map(chipFor) });
+    this.post({ type: 'chips', chips: this.contextItems().map(localizedChip) });
   }
 
   private removeChip(chipId: string): void {
@@ -495,7 +738,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private emitInserted(action: CodeInsertedEvent['action'], languageId: string, code: string): void {
+    this.recordAction(action, languageId, code.length);
     this.options.onCodeInserted?.({ action, languageId, characters: code.length, lines: countLines(code) });
+  }
+
+  /** Puts back, locally, the values the guard replaced by placeholders in this session's prompts. */
+  private restorePlaceholders(code: string): string {
+    return this.options.guard?.restore?.(code) ?? code;
   }
 
   private async insertCode(code: string): Promise<void> {
@@ -533,7 +782,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       document.getText().slice(0, document.offsetAt(range.start)) +
       code +
       document.getText().slice(document.offsetAt(range.end));
-    const proposal = this.proposals.add(document.uri, proposed);
+    const proposal = this.ctx.proposals.add(document.uri, proposed);
     const name = document.uri.path.split('/').pop() ?? '';
     try {
       await vscode.commands.executeCommand(
@@ -562,7 +811,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       edit.replace(document.uri, range, code);
       if (await vscode.workspace.applyEdit(edit)) this.emitInserted('apply', document.languageId, code);
     } finally {
-      this.proposals.forget(proposal);
+      this.ctx.proposals.forget(proposal);
     }
   }
 
@@ -682,6 +931,7 @@ export function registerChatView(ctx: AegisContext, options: ChatViewOptions = {
     }),
     vscode.commands.registerCommand(ASK_ABOUT_SELECTION_COMMAND, () => provider.askAboutSelection()),
     vscode.commands.registerCommand(NEW_CHAT_COMMAND, () => provider.newConversation()),
+    vscode.commands.registerCommand(EXPLAIN_COMMAND, (request: unknown) => provider.explain(request)),
   ];
   const participant = registerParticipant(ctx, options.guard ?? PASS_THROUGH_GUARD);
   if (participant) disposables.push(participant);

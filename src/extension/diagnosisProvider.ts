@@ -12,6 +12,8 @@ import type { AegisContext } from './aegisContext';
 export const DIAGNOSE_COMMAND = 'aegis.diagnose';
 export const DISMISS_FINDING_COMMAND = 'aegis.diagnosis.dismiss';
 export const CLEAR_FINDINGS_COMMAND = 'aegis.diagnosis.clear';
+/** Run by the quick fix after its edit is applied, to count it; internal, so not in the command palette. */
+const FIX_APPLIED_COMMAND = 'aegis.diagnosis.fixApplied';
 /** Implemented by the chat; called with `{ uri, range, message }`. */
 export const EXPLAIN_COMMAND = 'aegis.chat.explain';
 const SOURCE = 'Aegis';
@@ -66,6 +68,9 @@ export class DiagnosisFeature implements vscode.Disposable, vscode.CodeActionPro
       vscode.commands.registerCommand(DISMISS_FINDING_COMMAND, (uri?: unknown, index?: unknown) =>
         uri instanceof vscode.Uri && typeof index === 'number' ? this.dismiss(uri, index) : undefined,
       ),
+      vscode.commands.registerCommand(FIX_APPLIED_COMMAND, (languageId?: unknown, chars?: unknown) => {
+        if (typeof languageId === 'string' && typeof chars === 'number') this.fixApplied(languageId, chars);
+      }),
       vscode.commands.registerCommand(CLEAR_FINDINGS_COMMAND, () => {
         this.collection.clear();
         this.shown.clear();
@@ -101,6 +106,12 @@ export class DiagnosisFeature implements vscode.Disposable, vscode.CodeActionPro
           );
           fix.edit = new vscode.WorkspaceEdit();
           fix.edit.replace(document.uri, diagnostic.range, entry.finding.replacement);
+          // The command runs only once the edit is applied, so only fixes that were really taken count.
+          fix.command = {
+            command: FIX_APPLIED_COMMAND,
+            title: fix.title,
+            arguments: [document.languageId, entry.finding.replacement.length],
+          };
           fix.diagnostics = [diagnostic];
           fix.isPreferred = true;
           actions.push(fix);
@@ -132,6 +143,20 @@ export class DiagnosisFeature implements vscode.Disposable, vscode.CodeActionPro
       actions.push(explain);
     }
     return actions;
+  }
+
+  /** An applied fix is assistant-written code: the store counts it with chat's (see CharSource). */
+  private fixApplied(languageId: string, chars: number): void {
+    const model = this.ctx.profileFor('diagnosis').model;
+    this.ctx.metrics.record({ kind: 'charsAdded', source: 'chat', model, chars, language: languageId });
+    this.ctx.metrics.record({
+      kind: 'interaction',
+      feature: 'diagnosis',
+      action: 'apply',
+      userInitiated: true,
+      model,
+      language: languageId,
+    });
   }
 
   private async diagnoseCommand(uri: vscode.Uri | undefined): Promise<void> {
@@ -174,6 +199,15 @@ export class DiagnosisFeature implements vscode.Disposable, vscode.CodeActionPro
     const sub = token?.onCancellationRequested(() => controller.abort());
     const version = document.version;
     const text = document.getText();
+    const profile = this.ctx.profileFor('diagnosis');
+    this.ctx.metrics.record({
+      kind: 'interaction',
+      feature: 'diagnosis',
+      action: 'request',
+      userInitiated: trigger === 'command',
+      model: profile.model,
+      language: document.languageId,
+    });
     try {
       const existing = vscode.languages
         .getDiagnostics(document.uri)
@@ -187,7 +221,7 @@ export class DiagnosisFeature implements vscode.Disposable, vscode.CodeActionPro
       const result = await runDiagnosis(
         {
           model: await this.ctx.modelClient(),
-          profile: this.ctx.profileFor('diagnosis'),
+          profile,
           dismissals: this.dismissals,
           ...(this.options.guard ? { guard: this.options.guard } : {}),
         },

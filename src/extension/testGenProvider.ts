@@ -13,12 +13,22 @@ import {
   repairTests,
 } from '../assist/testGenPipeline';
 import type { TestGenResult, TextGuard } from '../assist/testGenPipeline';
+import {
+  budgetSignatures,
+  declarationAt,
+  importCandidates,
+  importSourceOf,
+  localDeclarationLine,
+  signatureOf,
+  typeReferencesIn,
+} from '../assist/testGenSignatures';
 import { enclosingSymbol, leadingImports } from '../assist/testGenSymbols';
 import type { SymbolLocator, TestableKind, TestableSymbol } from '../assist/testGenSymbols';
 import type { AegisContext } from './aegisContext';
 
 export const GENERATE_TESTS_COMMAND = 'aegis.tests.generate';
-const PROPOSAL_SCHEME = 'aegis-proposal';
+/** How long the prompt waits for the language server's definitions before it goes without them. */
+const SIGNATURE_BUDGET_MS = 1_500;
 const TEST_LANGUAGES = [
   'typescript',
   'typescriptreact',
@@ -41,6 +51,8 @@ export interface AcceptedTestsEvent {
 
 export interface TestGenOptions {
   guard?: TextGuard;
+  /** Puts back the values the guard replaced by placeholders in the prompt, in the proposal the user accepts. */
+  restore?: (text: string) => string;
   symbols?: SymbolLocator;
   onAccepted?: (event: AcceptedTestsEvent) => void;
 }
@@ -85,29 +97,6 @@ function testableKind(kind: vscode.SymbolKind, insideClass: boolean): TestableKi
   }
 }
 
-class ProposalDocuments implements vscode.TextDocumentContentProvider {
-  private readonly contents = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-
-  set(uri: vscode.Uri, content: string): void {
-    this.contents.set(uri.toString(), content);
-    this.changed.fire(uri);
-  }
-
-  delete(uri: vscode.Uri): void {
-    this.contents.delete(uri.toString());
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? '';
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
-}
-
 class GenerateTestsLens implements vscode.CodeLensProvider {
   constructor(private readonly symbols: SymbolLocator) {}
 
@@ -129,7 +118,6 @@ class GenerateTestsLens implements vscode.CodeLensProvider {
 }
 
 export class TestGenFeature implements vscode.Disposable {
-  private readonly proposals = new ProposalDocuments();
   private readonly symbols: SymbolLocator;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -140,12 +128,11 @@ export class TestGenFeature implements vscode.Disposable {
     this.symbols = options.symbols ?? new DocumentSymbolLocator();
   }
 
-  /** Registers the CodeLens, the command and the proposal documents; the caller keeps the disposables. */
+  /** Registers the CodeLens and the command; the caller keeps the disposables. Proposals are shown through
+   * the context's one provider of proposal documents (a second provider for the scheme would answer for it). */
   register(): vscode.Disposable[] {
     const selector = TEST_LANGUAGES.map((language) => ({ language, scheme: 'file' }));
     this.disposables.push(
-      this.proposals,
-      vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this.proposals),
       vscode.languages.registerCodeLensProvider(selector, new GenerateTestsLens(this.symbols)),
       vscode.commands.registerCommand(
         GENERATE_TESTS_COMMAND,
@@ -203,6 +190,14 @@ export class TestGenFeature implements vscode.Disposable {
     const example = plan.testFileExists ? undefined : await findExample(folder, plan);
 
     const profile = this.ctx.profileFor('tests');
+    this.ctx.metrics.record({
+      kind: 'interaction',
+      feature: 'tests',
+      action: 'request',
+      userInitiated: true,
+      model: profile.model,
+      language: document.languageId,
+    });
     const result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -213,6 +208,11 @@ export class TestGenFeature implements vscode.Disposable {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
+          const typeSignatures = await collectTypeSignatures(
+            document,
+            target ?? new vscode.Range(0, 0, document.lineCount, 0),
+            SIGNATURE_BUDGET_MS,
+          );
           return await generateTests(
             {
               model: await this.ctx.modelClient(),
@@ -225,7 +225,7 @@ export class TestGenFeature implements vscode.Disposable {
               code,
               ...(name ? { symbolName: name } : {}),
               imports: leadingImports(document.getText()),
-              typeSignatures: [],
+              typeSignatures,
               ...(example ? { example } : {}),
               ...(existing !== undefined ? { existingTestFile: existing } : {}),
             },
@@ -250,10 +250,10 @@ export class TestGenFeature implements vscode.Disposable {
     repaired: boolean,
   ): Promise<void> {
     for (const notice of result.notices) void vscode.window.showInformationMessage(`Aegis: ${notice}`);
-    const proposalUri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/proposed/${plan.testFile}` });
-    const originalUri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/current/${plan.testFile}` });
-    this.proposals.set(proposalUri, result.proposedContent);
-    this.proposals.set(originalUri, result.originalContent ?? '');
+    // The diff shows what will be written: the user's own values, not the placeholders the model saw.
+    const proposed = this.options.restore?.(result.proposedContent) ?? result.proposedContent;
+    const originalUri = this.ctx.proposals.add(testUri, result.originalContent ?? '');
+    const proposalUri = this.ctx.proposals.add(testUri, proposed);
     await vscode.commands.executeCommand(
       'vscode.diff',
       originalUri,
@@ -272,12 +272,28 @@ export class TestGenFeature implements vscode.Disposable {
       accept,
       vscode.l10n.t('Reject'),
     );
-    this.proposals.delete(proposalUri);
-    this.proposals.delete(originalUri);
+    this.ctx.proposals.forget(proposalUri);
+    this.ctx.proposals.forget(originalUri);
     if (choice !== accept) return;
 
-    await writeWhole(testUri, result.proposedContent);
-    const added = Math.max(0, result.proposedContent.length - (result.originalContent ?? '').length);
+    await writeWhole(testUri, proposed);
+    const added = Math.max(0, proposed.length - (result.originalContent ?? '').length);
+    const model = this.ctx.profileFor('tests').model;
+    this.ctx.metrics.record({
+      kind: 'charsAdded',
+      source: 'tests',
+      model,
+      chars: added,
+      language: plan.languageId,
+    });
+    this.ctx.metrics.record({
+      kind: 'interaction',
+      feature: 'tests',
+      action: 'apply',
+      userInitiated: true,
+      model,
+      language: plan.languageId,
+    });
     this.options.onAccepted?.({
       languageId: plan.languageId,
       chars: added,
@@ -348,6 +364,117 @@ export class TestGenFeature implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
   }
+}
+
+/**
+ * Signatures of the types the code uses: declared in the same file, behind a relative import, or else where
+ * the language server's definition points. Bounded in time: a language server still loading the project must
+ * not hold the request up; what was found by then is used.
+ */
+export async function collectTypeSignatures(
+  document: vscode.TextDocument,
+  range: vscode.Range,
+  budgetMs: number,
+): Promise<string[]> {
+  if (!['typescript', 'typescriptreact', 'javascript', 'javascriptreact'].includes(document.languageId))
+    return [];
+  const base = document.offsetAt(range.start);
+  const references = typeReferencesIn(document.getText(range));
+  const found: Array<string | undefined> = references.map(() => undefined);
+  const lookups = references.map(async (reference, index) => {
+    // Declarations in this file and behind relative imports are found without the language server, which
+    // may still be loading the project; it answers the rest (path aliases, packages) when it can in time.
+    const place =
+      localPlace(document, reference.name) ??
+      (await importedDeclarationOf(document, reference.name)) ??
+      (await definitionOf(document, document.positionAt(base + reference.offset)));
+    if (!place) return;
+    // A definition inside the code under test is already in the prompt.
+    if (
+      place.document.uri.toString() === document.uri.toString() &&
+      range.contains(new vscode.Position(place.line, 0))
+    )
+      return;
+    const declaration = declarationAt(place.document.getText(), place.line);
+    if (declaration !== undefined) found[index] = signatureOf(declaration);
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(lookups),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, budgetMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return budgetSignatures(found.filter((s): s is string => s !== undefined));
+}
+
+interface DeclarationPlace {
+  document: vscode.TextDocument;
+  /** 0-based line where the declaration starts. */
+  line: number;
+}
+
+const IMPORT_LINE = /^\s*(import|export\s+(\*|\{[^}]*\})\s+from)\b/;
+
+/**
+ * The language server's definition, unless it is the standard library or an import line: a TypeScript server
+ * still loading the project answers from the one file it has, which ends at the import.
+ */
+async function definitionOf(
+  document: vscode.TextDocument,
+  position: vscode.Position,
+): Promise<DeclarationPlace | undefined> {
+  const definitions = await vscode.commands.executeCommand<Array<vscode.Location | vscode.LocationLink>>(
+    'vscode.executeDefinitionProvider',
+    document.uri,
+    position,
+  );
+  for (const definition of definitions ?? []) {
+    const uri = 'targetUri' in definition ? definition.targetUri : definition.uri;
+    const line = (
+      'targetUri' in definition
+        ? (definition.targetSelectionRange ?? definition.targetRange)
+        : definition.range
+    ).start.line;
+    if (/[\\/]node_modules[\\/]typescript[\\/]lib[\\/]/.test(uri.fsPath)) continue;
+    const target =
+      uri.toString() === document.uri.toString() ? document : await vscode.workspace.openTextDocument(uri);
+    if (IMPORT_LINE.test(target.lineAt(Math.min(line, target.lineCount - 1)).text)) continue;
+    return { document: target, line };
+  }
+  return undefined;
+}
+
+/** Follows a relative import of `name` to the file it names and the declaration there, without a server. */
+async function importedDeclarationOf(
+  document: vscode.TextDocument,
+  name: string,
+): Promise<DeclarationPlace | undefined> {
+  const source = importSourceOf(document.getText(), name);
+  if (!source) return undefined;
+  const dir = vscode.Uri.joinPath(document.uri, '..');
+  for (const candidate of importCandidates(source.specifier)) {
+    const uri = vscode.Uri.joinPath(dir, candidate);
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      continue;
+    }
+    const target = await vscode.workspace.openTextDocument(uri);
+    const text = target.getText();
+    const line =
+      source.importedName === 'default'
+        ? text.split(/\r?\n/).findIndex((l) => /^\s*export\s+default\b/.test(l))
+        : (localDeclarationLine(text, source.importedName) ?? -1);
+    return line === -1 ? undefined : { document: target, line };
+  }
+  return undefined;
+}
+
+function localPlace(document: vscode.TextDocument, name: string): DeclarationPlace | undefined {
+  const line = localDeclarationLine(document.getText(), name);
+  return line === undefined ? undefined : { document, line };
 }
 
 async function readText(uri: vscode.Uri): Promise<string | undefined> {

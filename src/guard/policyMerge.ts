@@ -74,6 +74,8 @@ export interface EffectivePolicy {
   allowlist: EffectiveAllowlistEntry[];
   scope?: EffectiveScope;
   layers: { layer: LayerName; origin: string; name?: string }[];
+  /** Who to ask for an exception: the organisation's when it names one, else the highest layer's. */
+  exceptionContact?: string;
 }
 
 export type ViolationKind =
@@ -204,9 +206,17 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[]): MergeResult {
       allowlist,
       scope,
       layers: ordered.map((l) => ({ layer: l.layer, origin: l.origin, name: l.document.name })),
+      ...exceptionContactOf(ordered),
     },
     violations,
   };
+}
+
+/** A lower layer cannot redirect exception requests away from the security team that set the contact. */
+function exceptionContactOf(ordered: readonly PolicyLayer[]): { exceptionContact?: string } {
+  const setting = [...ordered].reverse().find((l) => l.document.exceptionContact !== undefined);
+  const contact = setting?.document.exceptionContact;
+  return contact === undefined ? {} : { exceptionContact: contact };
 }
 
 type Refuse = (layer: PolicyLayer, attempted: ViolationKind, message: string, ruleId?: string) => void;

@@ -74,6 +74,8 @@ export interface PolicyDocument {
   rules?: PolicyRule[];
   allowlist?: AllowlistEntry[];
   scope?: ScopePolicy;
+  /** Who to ask for an exception; shown when something is blocked. */
+  exceptionContact?: string;
 }
 
 /** One problem in a policy source, positioned for a human. */

@@ -268,6 +268,7 @@ export class ModelClient {
     const local = new AbortController();
     const signal = AbortSignal.any([callerSignal, watchdog.signal, local.signal]);
     let finishReason: string | undefined;
+    let produced = false;
     try {
       const refused = gate?.failFast(profile);
       if (refused) {
@@ -300,7 +301,6 @@ export class ModelClient {
         return { outcome: 'cancelled' };
       }
 
-      let produced = false;
       for await (const chunk of chunks) {
         watchdog.arm();
         const content = read(chunk);
@@ -340,9 +340,11 @@ export class ModelClient {
     } finally {
       watchdog.dispose();
       if (!finished) {
-        // Only reachable when the consumer called return() (a `break` out of for-await) mid-stream.
+        // Only reachable when the consumer called return() (a `break` out of for-await) mid-stream: it has
+        // what it needs (a completion that is already whole), so the request counts as produced if it had
+        // delivered text. A caller that wants the request cancelled aborts its signal instead.
         local.abort();
-        finish('cancelled');
+        finish(produced && !callerSignal.aborted ? 'produced' : 'cancelled');
       }
     }
   }

@@ -65,7 +65,8 @@ export async function startE2eSession(options: E2eSessionOptions): Promise<E2eSe
     await browser.workbench.open(server.workbenchUrl());
     // The Aegis status bar item appears when activate() has run: typing before that would race the
     // registration of the completion provider.
-    await browser.workbench.statusBarText('aegis.status');
+    // Activation waits for the workbench to finish starting, which takes long on a loaded machine.
+    await browser.workbench.statusBarItem('aegis.status').waitFor({ state: 'visible', timeout: 90_000 });
   } catch (error) {
     await browser?.workbench.screenshot(`${options.name}-start-failed`).catch(() => undefined);
     await browser?.close();

@@ -17,6 +17,10 @@ import type { HostTestOutcome, HostTestResults } from './hostTestResults';
 const suites: ReadonlyArray<[name: string, load: () => Promise<unknown>]> = [
   ['extensionSmoke', () => import('./suites/extensionSmoke.test')],
   ['foundation', () => import('./suites/foundation.test')],
+  ['guard', () => import('./suites/guard.test')],
+  ['completion', () => import('./suites/completion.test')],
+  ['testgenTiming', () => import('./suites/testgenTiming.test')],
+  ['teamSync', () => import('./suites/teamSync.test')],
 ];
 
 /**

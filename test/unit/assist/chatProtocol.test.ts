@@ -1,6 +1,14 @@
 // The chat protocol's parsers: well-formed messages pass with only their known fields, anything else is refused.
 import assert from 'node:assert/strict';
-import { parseHostMessage, parsePageMessage } from '../../../src/assist/chatProtocol';
+import {
+  CHAT_STRING_KEYS,
+  formatString,
+  parseHostMessage,
+  parsePageMessage,
+} from '../../../src/assist/chatProtocol';
+import type { ChatStrings } from '../../../src/assist/chatProtocol';
+
+const strings = Object.fromEntries(CHAT_STRING_KEYS.map((key) => [key, `zh:${key}`])) as ChatStrings;
 
 describe('chat protocol', () => {
   describe('messages from the page', () => {
@@ -67,9 +75,52 @@ describe('chat protocol', () => {
       notices: [{ kind: 'redacted', message: 'm' }],
     };
 
+    const fullInit = {
+      type: 'init',
+      strings,
+      locale: 'zh-cn',
+      conversation: {
+        id: 'c1',
+        title: 't',
+        messages: [{ id: 'q1', role: 'user', text: 'q', createdAt: 1 }],
+      },
+      conversations: [],
+      profiles: [{ id: 'p', description: 'model' }],
+      profileId: 'p',
+      chips: [],
+      commands: [],
+    };
+
+    it('hands the translated page texts and the display language to the page', () => {
+      const init = parseHostMessage(fullInit);
+      assert.equal(init?.type, 'init');
+      if (init?.type !== 'init') return;
+      assert.equal(init.locale, 'zh-cn');
+      assert.equal(init.strings.send, 'zh:send');
+      assert.deepEqual(Object.keys(init.strings).sort(), [...CHAT_STRING_KEYS].sort());
+    });
+
+    it('refuses an init that lacks a page text, or whose language tag is not one', () => {
+      const { send: _omitted, ...withoutSend } = strings;
+      assert.equal(parseHostMessage({ ...fullInit, strings: withoutSend }), undefined);
+      assert.equal(parseHostMessage({ ...fullInit, strings: { ...strings, stop: '' } }), undefined);
+      assert.equal(parseHostMessage({ ...fullInit, strings: { ...strings, stop: 42 } }), undefined);
+      assert.equal(parseHostMessage({ ...fullInit, strings: undefined }), undefined);
+      assert.equal(parseHostMessage({ ...fullInit, locale: '"><script>' }), undefined);
+    });
+
+    it('fills numbered placeholders in page texts, leaving missing ones visible', () => {
+      assert.equal(formatString('打开（{0} 条消息，{1}）', 3, 'today'), '打开（3 条消息，today）');
+      assert.equal(formatString('{1} 中有 {0} 个问题', 2, 'a.ts'), 'a.ts 中有 2 个问题');
+      assert.equal(formatString('Remove {0}', '$&{1}'), 'Remove $&{1}');
+      assert.equal(formatString('Code block {0}'), 'Code block {0}');
+    });
+
     it('accepts a full init and a finished turn', () => {
       const init = parseHostMessage({
         type: 'init',
+        strings,
+        locale: 'en',
         conversation: {
           id: 'c1',
           title: 't',

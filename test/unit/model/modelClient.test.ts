@@ -278,7 +278,7 @@ describe('ModelClient against the OpenAI test server', () => {
       assert.equal(events[0]?.attempts, 0);
     });
 
-    it('counts a consumer that stops reading as cancelled and closes the connection', async () => {
+    it('counts a consumer that stops reading after text as produced, and closes the connection', async () => {
       server.setDefault({ text: 'y'.repeat(400), chunkChars: 2, chunkDelayMs: 20 });
       const { client, events } = makeHarness();
       let received = '';
@@ -292,7 +292,7 @@ describe('ModelClient against the OpenAI test server', () => {
       }
       assert.equal(received, 'yy');
       assert.equal(events.length, 1);
-      assert.equal(events[0]?.outcome, 'cancelled');
+      assert.equal(events[0]?.outcome, 'produced');
       await server.settled();
       assert.equal(server.requests[0]?.closedEarly, true);
     });

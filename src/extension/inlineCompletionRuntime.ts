@@ -1,0 +1,115 @@
+// The completion engine and what it draws on, assembled once on the first completion request (the
+// extension imports this module lazily, so activation pays for none of it): tree-sitter syntax trees
+// loaded from the bundled wasm folder, the document index, the context gatherer, the engine and the
+// retention tracker. Grammars load in the background per language; documents whose parse did not fit
+// a request's budget are parsed when the editor is idle. Plain Node: no 'vscode' here.
+import { CompletionEngine } from '../completion/completionEngine';
+import type { CompletionEventSink } from '../completion/completionEvents';
+import { realClock, realTimers } from '../completion/completionPorts';
+import type {
+  CompletionBackend,
+  CompletionGuard,
+  CompletionProfile,
+  Timers,
+} from '../completion/completionPorts';
+import { ContextGatherer } from '../completion/contextGatherer';
+import { DocumentIndex } from '../completion/documentIndex';
+import { RetentionTracker } from '../completion/retentionTracker';
+import { SyntaxTrees } from '../completion/syntaxTrees';
+
+export interface CompletionRuntimeOptions {
+  /** The folder holding tree-sitter.wasm and the grammars (dist/tree-sitter in the extension). */
+  readonly wasmDir: string;
+  readonly profile: CompletionProfile;
+  readonly backend: CompletionBackend;
+  readonly guard: CompletionGuard;
+  readonly eventSink: CompletionEventSink;
+  /** Current text of an open document, for retention checkpoints. */
+  readonly getText: (uri: string) => string | undefined;
+  readonly onError: (message: string) => void;
+  readonly timers?: Timers;
+  readonly repoName?: string;
+}
+
+/** Idle time after a request before a skipped document is parsed. */
+const warmUpDelayMs = 300;
+
+export class CompletionRuntime {
+  readonly trees: SyntaxTrees;
+  readonly index: DocumentIndex;
+  readonly gatherer: ContextGatherer;
+  readonly engine: CompletionEngine;
+  readonly retention: RetentionTracker;
+  private readonly languagesRequested = new Set<string>();
+  private cancelWarmUp: (() => void) | undefined;
+  private readonly timers: Timers;
+  private disposed = false;
+
+  constructor(private readonly options: CompletionRuntimeOptions) {
+    this.timers = options.timers ?? realTimers;
+    this.trees = new SyntaxTrees(options.wasmDir);
+    this.index = new DocumentIndex(this.trees);
+    this.gatherer = new ContextGatherer(this.index, this.trees, realClock);
+    this.engine = new CompletionEngine({
+      profile: options.profile,
+      backend: options.backend,
+      guard: options.guard,
+      clock: realClock,
+      timers: this.timers,
+      eventSink: options.eventSink,
+      gatherContext: (document, offset) => this.gatherer.gather(document, offset),
+      ...(options.repoName !== undefined ? { repoName: options.repoName } : {}),
+    });
+    this.retention = new RetentionTracker({
+      timers: this.timers,
+      now: () => realClock.now(),
+      getText: options.getText,
+      eventSink: options.eventSink,
+    });
+  }
+
+  /** Starts loading the grammar for a language (once); documents of it are parsed when it arrives. */
+  ensureLanguage(languageId: string): void {
+    if (this.languagesRequested.has(languageId)) return;
+    this.languagesRequested.add(languageId);
+    this.trees.loadLanguage(languageId).then(
+      (loaded) => {
+        if (!loaded || this.disposed) return;
+        for (const doc of this.index.recent()) if (doc.languageId === languageId) this.gatherer.warm(doc.uri);
+      },
+      (error: unknown) => this.options.onError(`Loading the ${languageId} grammar failed: ${String(error)}`),
+    );
+  }
+
+  /** Parses, when the editor has been idle a moment, the documents a request had no time for. */
+  scheduleWarmUp(): void {
+    this.cancelWarmUp?.();
+    if (this.gatherer.pendingWarmUps().length === 0) return;
+    this.cancelWarmUp = this.timers.setTimeout(() => {
+      this.cancelWarmUp = undefined;
+      if (this.disposed) return;
+      // One document per idle moment: a cold parse of a large file takes tens of milliseconds.
+      const next = this.gatherer.pendingWarmUps()[0];
+      if (next === undefined) return;
+      try {
+        this.gatherer.warm(next);
+      } catch (error) {
+        this.options.onError(`Parsing ${next} failed: ${String(error)}`);
+      }
+      this.scheduleWarmUp();
+    }, warmUpDelayMs);
+  }
+
+  setProfile(profile: CompletionProfile): void {
+    this.engine.setProfile(profile);
+    this.engine.clearCache();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancelWarmUp?.();
+    this.engine.cancelAll();
+    this.retention.dispose();
+    this.trees.dispose();
+  }
+}

@@ -372,6 +372,9 @@ function handle(message: HostMessage): void {
       renderIssues(editorIssues, message.issues);
       return;
     case 'layerText':
+      // An answer for a layer the user has since switched away from is stale.
+      if (message.layer !== layer.value) return;
+      policyText.dataset.layer = message.layer;
       layerOrigin.textContent = message.editable ? message.origin : t.notEditable;
       policyText.value = message.text;
       policyText.readOnly = !message.editable;

@@ -71,7 +71,8 @@ describe('Inline completion, as a user sees it', function () {
     await workbench.press('Control+End');
     await workbench.press('Enter');
     await workbench.type('export const shippingCents = ');
-    const ghost = await workbench.waitForGhostText();
+    // The first suggestion of a session loads the engine, the SDK and the grammars.
+    const ghost = await workbench.waitForGhostText(60_000);
     assert.equal(ghost.trim(), '499;');
     await workbench.screenshot('e2e-completion-ghost-text');
     await workbench.press('Tab');

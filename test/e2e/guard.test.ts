@@ -98,6 +98,8 @@ describe('Guard policy playground, as a security engineer sees it', function () 
     this.timeout(60_000);
     const frame = await playground();
     await frame.locator('#editor-layer').selectOption('workspace');
+    // Choosing a layer loads its text (a template when the file does not exist yet); a person waits for it.
+    await frame.locator('#editor-text[data-layer="workspace"]').waitFor({ timeout: 20_000 });
     await frame
       .locator('#editor-text')
       .fill(

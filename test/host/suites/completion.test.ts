@@ -138,10 +138,12 @@ describe('Inline completion in the extension host', function () {
       'export function add(a: number, b: number): number {\n  return <|cursor|>\n}\n',
     );
     await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    // The first request loads the engine, the SDK and the grammars: allow for a slow, loaded machine.
     await until(
       () => completionRequests().length,
       (n) => n > 0,
       'the completion request',
+      45_000,
     );
     const body = completionRequests()[0]?.body as { prompt: string; suffix?: string; stop: string[] };
     assert.equal(body.suffix, undefined, 'qwen sends a raw FIM prompt, not a suffix field');

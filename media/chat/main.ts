@@ -34,7 +34,11 @@ interface Pending {
   requestId: string;
   answerId: string;
   text: string;
+  /** The question's article, which gets its Edit button back when the answer ends. */
+  question: HTMLElement;
+  questionMessage: ChatMessageView;
   element: HTMLElement;
+  typing: HTMLElement;
   body: HTMLElement;
   live: HTMLElement;
   notices: HTMLElement;
@@ -240,7 +244,8 @@ function isLast(message: ChatMessageView, role: 'user' | 'assistant'): boolean {
   return same[same.length - 1]?.id === message.id;
 }
 
-function renderMessage(message: ChatMessageView): HTMLElement {
+/** `answering`: a turn is running, so the last question and answer show no Edit or Regenerate. */
+function renderMessage(message: ChatMessageView, answering = state.pending !== undefined): HTMLElement {
   const item = el('article', {
     className: `message message-${message.role}`,
     attrs: { 'data-id': message.id },
@@ -256,22 +261,34 @@ function renderMessage(message: ChatMessageView): HTMLElement {
         }),
       );
     }
-    item.append(el('div', { className: 'message-text', text: message.text }));
-    if (isLast(message, 'user') && !state.pending) {
-      item.append(
-        el(
-          'div',
-          { className: 'message-actions' },
-          button(t.edit, () => editLast(message.text), t.editTitle),
-        ),
-      );
-    }
+    item.append(
+      el('div', { className: 'message-text', text: message.text }),
+      ...questionEnd(message, answering),
+    );
     return item;
   }
   const notices = el('div', { className: 'notices' }, ...(message.notices ?? []).map(renderNotice));
   const body = el('div', { className: 'markdown' });
   renderMarkdownInto(body, message.text);
-  item.append(notices, body);
+  item.append(notices, body, ...answerEnd(message, answering));
+  return item;
+}
+
+/** Edit, on the last question only, and only while no answer is being written. */
+function questionEnd(message: ChatMessageView, answering: boolean): HTMLElement[] {
+  if (answering || !isLast(message, 'user')) return [];
+  return [
+    el(
+      'div',
+      { className: 'message-actions turn-actions' },
+      button(t.edit, () => editLast(message.text), t.editTitle),
+    ),
+  ];
+}
+
+/** What follows an answer's text: its status when it did not complete, and its actions. */
+function answerEnd(message: ChatMessageView, answering: boolean): HTMLElement[] {
+  const end: HTMLElement[] = [];
   const status =
     message.status === 'stopped'
       ? t.stopped
@@ -280,14 +297,19 @@ function renderMessage(message: ChatMessageView): HTMLElement {
         : message.status === 'blocked'
           ? t.blocked
           : undefined;
-  if (status) item.append(el('div', { className: 'message-status', text: status }));
+  if (status) end.push(el('div', { className: 'message-status', text: status }));
   const actions = el('div', { className: 'message-actions' });
   if (message.text) actions.append(button(t.copyAnswer, () => post({ type: 'copy', text: message.text })));
-  if (isLast(message, 'assistant') && !state.pending) {
-    actions.append(button(t.regenerate, () => regenerate(), t.regenerateTitle));
+  if (!answering && isLast(message, 'assistant')) {
+    actions.append(button(t.regenerate, () => regenerate(), t.regenerateTitle, 'link-button turn-action'));
   }
-  item.append(actions);
-  return item;
+  end.push(actions);
+  return end;
+}
+
+/** Takes Edit and Regenerate off the previous turn, which a new turn makes no longer the last. */
+function removeTurnActions(): void {
+  for (const node of Array.from(messagesEl.querySelectorAll('.turn-actions, .turn-action'))) node.remove();
 }
 
 function renderConversation(): void {
@@ -295,7 +317,7 @@ function renderConversation(): void {
   messagesEl.replaceChildren(
     ...(state.conversation.messages.length === 0
       ? [emptyEl]
-      : state.conversation.messages.map(renderMessage)),
+      : state.conversation.messages.map((message) => renderMessage(message))),
   );
   messagesEl.scrollTop = messagesEl.scrollHeight;
 }
@@ -407,12 +429,21 @@ function setBusy(busy: boolean): void {
 
 function startTurn(message: Extract<HostMessage, { type: 'turnStarted' }>): void {
   emptyEl.remove();
+  // A turn the extension never ended is abandoned, as a full re-render would have dropped it.
+  if (state.pending) {
+    if (state.pending.frame !== undefined) cancelAnimationFrame(state.pending.frame);
+    state.pending.element.remove();
+  }
   state.conversation.messages.push(message.question);
-  // Re-render so that Edit/Regenerate of the previous turn disappear while this one runs.
-  state.pending = undefined;
+  // The conversation on screen stays as it is (a long one costs hundreds of ms to build again); only the
+  // previous turn's Edit and Regenerate go, since this turn is now the last.
+  removeTurnActions();
+  titleEl.textContent = state.conversation.title || t.newConversation;
   const body = el('div', { className: 'markdown' });
-  const live = el('div', { className: 'markdown-live' });
+  // Its own .markdown too, so that the block being written is styled as it will be once complete.
+  const live = el('div', { className: 'markdown markdown-live' });
   const notices = el('div', { className: 'notices' });
+  const typing = el('div', { className: 'typing', text: '…', attrs: { 'aria-label': t.writing } });
   const element = el(
     'article',
     { className: 'message message-assistant streaming', attrs: { 'aria-busy': 'true' } },
@@ -420,13 +451,16 @@ function startTurn(message: Extract<HostMessage, { type: 'turnStarted' }>): void
     notices,
     body,
     live,
-    el('div', { className: 'typing', text: '…', attrs: { 'aria-label': t.writing } }),
+    typing,
   );
   state.pending = {
     requestId: message.requestId,
     answerId: message.answerId,
     text: '',
+    question: renderMessage(message.question, true),
+    questionMessage: message.question,
     element,
+    typing,
     body,
     live,
     notices,
@@ -434,10 +468,18 @@ function startTurn(message: Extract<HostMessage, { type: 'turnStarted' }>): void
     blocks: new Map(),
     frame: undefined,
   };
-  renderConversation();
-  messagesEl.append(element);
+  messagesEl.append(state.pending.question, element);
   setBusy(true);
   messagesEl.scrollTop = messagesEl.scrollHeight;
+}
+
+/** Appends one rendered (sanitized) block of the answer, with the buttons of its code blocks. */
+function appendPart(pending: Pending, rendered: RenderedMarkdown): void {
+  addBlocks(pending.blocks, rendered);
+  const part = el('div', { className: 'markdown-part' });
+  part.innerHTML = rendered.html;
+  attachCodeActions(part, pending.blocks);
+  pending.body.append(part);
 }
 
 function flushFrame(): void {
@@ -446,13 +488,7 @@ function flushFrame(): void {
   pending.frame = undefined;
   const nearBottom = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 40;
   const update = pending.streaming.update(pending.text);
-  for (const done of update.completed) {
-    addBlocks(pending.blocks, done);
-    const part = el('div', { className: 'markdown-part' });
-    part.innerHTML = done.html;
-    attachCodeActions(part, pending.blocks);
-    pending.body.append(part);
-  }
+  for (const done of update.completed) appendPart(pending, done);
   addBlocks(pending.blocks, update.live);
   pending.live.innerHTML = update.live.html;
   attachCodeActions(pending.live, pending.blocks);
@@ -474,8 +510,32 @@ function endTurn(message: Extract<HostMessage, { type: 'turnEnded' }>): void {
   state.pending = undefined;
   state.conversation.messages.push(message.answer);
   setBusy(false);
-  renderConversation();
+  finishAnswer(pending, message.answer);
   requestAnimationFrame(() => input.focus());
+}
+
+/**
+ * Turns the streamed answer into the finished one in place: the blocks rendered while streaming stay, only the
+ * last block (final now) and the answer's status and actions are added.
+ */
+function finishAnswer(pending: Pending, answer: ChatMessageView): void {
+  const nearBottom = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 40;
+  if (answer.text.startsWith(pending.text)) {
+    for (const part of pending.streaming.finish(answer.text)) appendPart(pending, part);
+  } else {
+    // The session streams exactly the text it keeps; should that ever change, this one answer is rendered
+    // again from its final text rather than showing what was streamed.
+    renderMarkdownInto(pending.body, answer.text);
+  }
+  pending.live.remove();
+  pending.typing.remove();
+  pending.element.classList.remove('streaming');
+  pending.element.removeAttribute('aria-busy');
+  pending.element.dataset.id = answer.id;
+  pending.notices.replaceChildren(...(answer.notices ?? []).map(renderNotice));
+  pending.element.append(...answerEnd(answer, false));
+  pending.question.append(...questionEnd(pending.questionMessage, false));
+  if (nearBottom) messagesEl.scrollTop = messagesEl.scrollHeight;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -22,14 +22,11 @@ export function chatActionMetrics(
   detail: { model: string; language?: string; characters?: number },
 ): ChatMetricInput[] {
   const language = detail.language ?? '';
-  // The metrics schema has no 'save' action: a new file written from an answer is code put into the
-  // workspace, the nearest of the known actions being 'insert'.
-  const recorded = action === 'save' ? 'insert' : action;
   const events: ChatMetricInput[] = [
     {
       kind: 'interaction',
       feature: 'chat',
-      action: recorded,
+      action,
       userInitiated: true,
       model: detail.model,
       language,

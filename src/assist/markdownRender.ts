@@ -3,7 +3,7 @@
 // handlers, javascript:/data: URLs, iframes, forms, styles, images. Code blocks get a language class, our own
 // highlighting and an index the page uses to attach its Copy/Insert/Apply buttons. Runs against any window:
 // the webview's own, or jsdom in tests. StreamingMarkdown renders a growing answer without re-rendering the
-// blocks that are already complete.
+// blocks that are already complete, and finishes it without rendering it again.
 import createDOMPurify from 'dompurify';
 import type { DOMPurify, WindowLike } from 'dompurify';
 import { Marked } from 'marked';
@@ -180,5 +180,15 @@ export class StreamingMarkdown {
     }
     const rest = tokens.slice(Math.max(0, lastContent));
     return { completed, live: this.renderer.renderTokens(rest, this.stableBlocks) };
+  }
+
+  /**
+   * Takes the whole, finished answer. Its last block can no longer change, so it is returned with the blocks
+   * that completed since the last update: appended to what was streamed, they make the whole answer, and the
+   * page keeps the blocks it already built instead of rendering the answer a second time.
+   */
+  finish(source: string): RenderedMarkdown[] {
+    const { completed, live } = this.update(source);
+    return live.html.trim() === '' ? completed : [...completed, live];
   }
 }

@@ -28,8 +28,8 @@ export type GuardDirection = 'input' | 'output';
 export type GuardAction = 'block' | 'redact' | 'warn';
 
 /** What a chat, test-generation or diagnosis interaction was. `request` is the user asking; the rest is what
- * the user did with the answer. */
-export type InteractionAction = 'request' | 'apply' | 'insert' | 'copy' | 'discard';
+ * the user did with the answer. `save` is code written to a new file, not into the document being edited. */
+export type InteractionAction = 'request' | 'apply' | 'insert' | 'copy' | 'save' | 'discard';
 
 /** Fields every event carries. `eventId` is globally unique (a UUID): the store ignores an id it has seen,
  * which makes spool imports and later team sync idempotent. */
@@ -210,7 +210,7 @@ export function isMetricEvent(value: unknown): value is MetricEvent {
     case 'interaction':
       return (
         (v.feature === 'chat' || v.feature === 'tests' || v.feature === 'diagnosis') &&
-        ['request', 'apply', 'insert', 'copy', 'discard'].includes(v.action as string) &&
+        ['request', 'apply', 'insert', 'copy', 'save', 'discard'].includes(v.action as string) &&
         typeof v.userInitiated === 'boolean' &&
         isStr(v.model)
       );

@@ -54,9 +54,19 @@ describe('chat metrics', () => {
     );
   });
 
-  it('records saving as a new file as an interaction the store accepts, without generated characters', () => {
+  it('records saving as a new file as a save, which the store accepts, without generated characters', () => {
     const events = chatActionMetrics('save', { model: 'm', language: 'go', characters: 99 });
-    assert.equal(events.length, 1);
+    // Not an insert: the code went to a new file, not into the document the user was editing.
+    assert.deepEqual(events, [
+      {
+        kind: 'interaction',
+        feature: 'chat',
+        action: 'save',
+        userInitiated: true,
+        model: 'm',
+        language: 'go',
+      },
+    ]);
     assert.ok(isMetricEvent(withEnvelope(events[0])));
   });
 

@@ -237,4 +237,70 @@ describe('markdown rendering', () => {
     step(answer);
     assert.deepEqual(blocks, [0]);
   });
+
+  it('finishes a streamed answer with only its last blocks, together making the full render', () => {
+    const answer = [
+      'Intro.',
+      '',
+      '```ts',
+      'const a = 1;',
+      '```',
+      '',
+      '- one',
+      '- two',
+      '',
+      '```go',
+      'x := 2',
+      '```',
+      '',
+      'The last paragraph, still live when the stream ends.',
+    ].join('\n');
+    const streaming = new StreamingMarkdown(renderer);
+    let shown = '';
+    const indices: number[] = [];
+    const take = (parts: { html: string; codeBlocks: { index: number }[] }[]): void => {
+      for (const part of parts) {
+        shown += part.html;
+        indices.push(...part.codeBlocks.map((b) => b.index));
+      }
+    };
+    for (let end = 5; end < answer.length; end += 7) take(streaming.update(answer.slice(0, end)).completed);
+    const before = shown;
+    const last = streaming.finish(answer);
+    take(last);
+    // What was appended while streaming is kept as it is; the finish only adds to it.
+    assert.ok(shown.startsWith(before));
+    assert.match(last.map((p) => p.html).join(''), /still live when the stream ends/);
+    assert.doesNotMatch(last.map((p) => p.html).join(''), /Intro/);
+    assert.equal(shown, renderer.render(answer).html);
+    // Each code block is handed to the page exactly once, so each gets one set of buttons.
+    assert.deepEqual(indices, [0, 1]);
+  });
+
+  it('finishes an answer that ended inside a code block, with the block and its buttons', () => {
+    const answer = 'Here:\n\n```python\nprint(1)\n';
+    const streaming = new StreamingMarkdown(renderer);
+    streaming.update(answer.slice(0, 8));
+    const last = streaming.finish(answer);
+    assert.deepEqual(
+      last.flatMap((p) => p.codeBlocks),
+      [{ index: 0, language: 'python', code: 'print(1)' }],
+    );
+  });
+
+  it('sanitizes the last block of a finished answer like every streamed one', () => {
+    for (const payload of [...PAYLOADS, ...MARKDOWN_PAYLOADS]) {
+      const answer = `A first paragraph.\n\n${payload}`;
+      const streaming = new StreamingMarkdown(renderer);
+      streaming.update(answer.slice(0, 20));
+      const last = streaming.finish(answer);
+      assert.ok(last.length > 0, payload);
+      for (const part of last) assertSafe(part.html, payload);
+    }
+  });
+
+  it('adds no empty part when an answer ends with no text, as a blocked or failed one does', () => {
+    assert.deepEqual(new StreamingMarkdown(renderer).finish(''), []);
+    assert.deepEqual(new StreamingMarkdown(renderer).finish('\n\n'), []);
+  });
 });

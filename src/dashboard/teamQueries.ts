@@ -20,6 +20,7 @@ import type {
   DashboardFilter,
   FilterValues,
   GuardBreakdownRow,
+  Period,
   QueryName,
   Tile,
   TilesResult,
@@ -30,9 +31,10 @@ import { NO_LATENCY, PERCENTILES, computeMetrics, percentileOfSorted } from './m
 import type { LatencyPercentiles, MetricValues } from './metricDefinitions';
 import { ROLLUP_COUNTERS, addTotals, emptyTotals } from './rollupColumns';
 import type { Totals } from './rollupColumns';
-import { samplesTableOf } from './storeSchema';
+import { ROLLUP_LEVELS, samplesTableOf } from './storeSchema';
 import {
   ACTIVITY_TABLE,
+  DEVELOPER_DAY_TABLE,
   HISTOGRAM_TABLES,
   MINUTES_TABLE,
   TEAM_ROLLUP_TABLES,
@@ -236,6 +238,103 @@ function quarterCeil(t: number): number {
   return Math.ceil(t / 900_000) * 900_000;
 }
 
+/** Signed sums per (group key, developer key). */
+type GroupSums = Map<string, { key: string; developer: string; values: number[] }>;
+
+/** A part of one requested range answered by one rollup level, added (or, for signed covers, subtracted). */
+interface Piece {
+  table: string;
+  lo: number;
+  hi: number;
+  sign: 1 | -1;
+  /** Index of the requested range the piece belongs to. */
+  range: number;
+}
+
+/** One query: the bucket spans it reads from one rollup level, and the pieces its rows are shared out to. */
+interface PlannedQuery {
+  table: string;
+  spans: [number, number][];
+  pieces: Piece[];
+  /** Rows come per bucket (first column) and are shared out to the pieces in JavaScript. */
+  bucketed: boolean;
+}
+
+/** One query per piece for a single range (each answers its piece whole); for several ranges (a time
+ * series) one query per rollup level over the union of its pieces, grouped by bucket, so that the number
+ * of queries does not grow with the number of points. */
+function planQueries(pieces: readonly Piece[], single: boolean): PlannedQuery[] {
+  if (single) {
+    return pieces.map((p) => ({ table: p.table, spans: [[p.lo, p.hi]], pieces: [p], bucketed: false }));
+  }
+  const byTable = new Map<string, Piece[]>();
+  for (const piece of pieces) {
+    const list = byTable.get(piece.table);
+    if (list === undefined) byTable.set(piece.table, [piece]);
+    else list.push(piece);
+  }
+  return [...byTable].map(([table, list]) => {
+    const sorted = [...list].sort((a, b) => a.lo - b.lo);
+    const spans: [number, number][] = [];
+    for (const p of sorted) {
+      const last = spans.at(-1);
+      if (last !== undefined && p.lo <= last[1]) last[1] = Math.max(last[1], p.hi);
+      else spans.push([p.lo, p.hi]);
+    }
+    return { table, spans, pieces: list, bucketed: true };
+  });
+}
+
+/** Above this many buckets a query reads the whole span from its first to its last bucket instead. */
+const MAX_LISTED_BUCKETS = 4000;
+
+/** The condition selecting the buckets of a query's spans. Several spans (the hours a local day borrows
+ * from its UTC neighbours, for each point of a series) are listed bucket by bucket: an OR of ranges is
+ * tested row by row over the whole table, a list is looked up in the primary key. */
+function spansSql(query: PlannedQuery, params: Param[]): string {
+  const { spans } = query;
+  const ms = ROLLUP_LEVELS.find((level) => level.table === query.table)?.ms;
+  const listed: number[] = [];
+  if (spans.length > 1 && ms !== undefined) {
+    for (const [lo, hi] of spans) {
+      for (let b = Math.ceil(lo / ms) * ms; b < hi && listed.length <= MAX_LISTED_BUCKETS; b += ms) {
+        listed.push(b);
+      }
+    }
+  }
+  if (listed.length === 0 || listed.length > MAX_LISTED_BUCKETS) {
+    params.push(spans[0][0], spans[spans.length - 1][1]);
+    return 'bucket >= ? AND bucket < ?';
+  }
+  params.push(...listed);
+  return `bucket IN (${listed.map(() => '?').join(', ')})`;
+}
+
+/** Hands each row of a query (bucket in its first column) to every piece whose span holds its bucket; the
+ * signed covers of neighbouring points can share a bucket, one adding and the other subtracting it. */
+function shareOut(query: PlannedQuery, rows: Cell[][], add: (piece: Piece, row: Cell[]) => void): void {
+  if (!query.bucketed) {
+    for (const row of rows) add(query.pieces[0], row);
+    return;
+  }
+  const sorted = rows.map((row) => ({ bucket: Number(row[0]), row })).sort((a, b) => a.bucket - b.bucket);
+  const firstAtOrAfter = (t: number): number => {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (sorted[mid].bucket < t) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  for (const piece of query.pieces) {
+    for (let i = firstAtOrAfter(piece.lo); i < sorted.length && sorted[i].bucket < piece.hi; i += 1) {
+      add(piece, sorted[i].row);
+    }
+  }
+}
+
 /** The whole selection from its groups. */
 function merged(slices: Map<string, Slice>): Slice {
   const out: Slice = { totals: emptyTotals(), denominator: emptyTotals(), active: new Set() };
@@ -270,13 +369,12 @@ export class TeamQueries {
     return `${sql} AND ${this.sql.scope.sql}`;
   }
 
-  /** Signed sums of `columns` per (group key, developer key) over [from, to), from the table `tableOf` picks
-   * for each rollup level. Feature and model filters narrow the counters (`narrowed` columns) but not the
-   * characters-added denominators, which count everything typed in the selection's languages. */
+  /** Signed sums of `columns` per (group key, developer key) over each of `ranges`, from the table `tableOf`
+   * picks for each rollup level. Feature and model filters narrow the counters (`narrowed` columns) but not
+   * the characters-added denominators, which count everything typed in the selection's languages. */
   private async sums(
     filter: DashboardFilter,
-    from: number,
-    to: number,
+    ranges: readonly Period[],
     opts: {
       tableOf: (level: string) => string;
       key: string;
@@ -284,7 +382,7 @@ export class TeamQueries {
       narrowed: readonly string[];
       plain: readonly string[];
     },
-  ): Promise<Map<string, { key: string; developer: string; values: number[] }>> {
+  ): Promise<GroupSums[]> {
     const narrowParams: Param[] = [];
     const narrow = all([
       inList('feature', filter.features, narrowParams),
@@ -294,35 +392,43 @@ export class TeamQueries {
       ...opts.narrowed.map((c) => (narrow === '1 = 1' ? `SUM(${c})` : `SUM(n * ${c})`)),
       ...opts.plain.map((c) => `SUM(${c})`),
     ].join(', ');
-    const grouping = [opts.key === "''" ? undefined : 'k', opts.developer === "''" ? undefined : 'd']
-      .filter((g) => g !== undefined)
-      .join(', ');
-    const intervals = signedDecomposeRange(from, to);
+    const pieces = ranges.flatMap((range, index) =>
+      signedDecomposeRange(range.from, range.to).map((interval) => ({ ...interval, range: index })),
+    );
+    const queries = planQueries(pieces, ranges.length === 1);
     const results = await Promise.all(
-      intervals.map((interval) => {
+      queries.map((query) => {
+        const grouping = [
+          query.bucketed ? 'bucket' : undefined,
+          opts.key === "''" ? undefined : 'k',
+          opts.developer === "''" ? undefined : 'd',
+        ].filter((g) => g !== undefined);
+        const spanParams: Param[] = [];
+        const spans = spansSql(query, spanParams);
         const whereParams: Param[] = [];
         const where = this.where(filter, whereParams);
-        const sql = `SELECT ${opts.key} AS k, ${opts.developer} AS d, ${columns}
-          FROM (SELECT *, CASE WHEN ${narrow} THEN 1 ELSE 0 END AS n FROM ${opts.tableOf(interval.table)}
-                WHERE bucket >= ? AND bucket < ? AND ${where}) AS r
-          ${grouping === '' ? '' : `GROUP BY ${grouping}`}`;
-        return this.sql.rows(sql, [...narrowParams, interval.lo, interval.hi, ...whereParams]);
+        const sql = `SELECT ${query.bucketed ? 'bucket' : '0'} AS b, ${opts.key} AS k, ${opts.developer} AS d, ${columns}
+          FROM (SELECT *, CASE WHEN ${narrow} THEN 1 ELSE 0 END AS n FROM ${opts.tableOf(query.table)}
+                WHERE ${spans} AND ${where}) AS r
+          ${grouping.length === 0 ? '' : `GROUP BY ${grouping.join(', ')}`}`;
+        return this.sql.rows(sql, [...narrowParams, ...spanParams, ...whereParams]);
       }),
     );
-    const out = new Map<string, { key: string; developer: string; values: number[] }>();
+    const out = ranges.map((): GroupSums => new Map());
     const width = opts.narrowed.length + opts.plain.length;
-    intervals.forEach((interval, index) => {
-      for (const row of results[index]) {
-        const k = String(row[0]);
-        const d = String(row[1]);
+    queries.forEach((query, index) => {
+      shareOut(query, results[index], (piece, row) => {
+        const k = String(row[1]);
+        const d = String(row[2]);
         const mapKey = `${k}\u0000${d}`;
-        let entry = out.get(mapKey);
+        const sums = out[piece.range];
+        let entry = sums.get(mapKey);
         if (entry === undefined) {
           entry = { key: k, developer: d, values: new Array<number>(width).fill(0) };
-          out.set(mapKey, entry);
+          sums.set(mapKey, entry);
         }
-        for (let i = 0; i < width; i += 1) entry.values[i] += interval.sign * Number(row[2 + i] ?? 0);
-      }
+        for (let i = 0; i < width; i += 1) entry.values[i] += piece.sign * Number(row[3 + i] ?? 0);
+      });
     });
     return out;
   }
@@ -333,71 +439,94 @@ export class TeamQueries {
    * per-developer breakdown reads the developer-level rollups, which answer it exactly too. */
   private async slices(
     filter: DashboardFilter,
-    from: number,
-    to: number,
+    ranges: readonly Period[],
     group: string | undefined,
-  ): Promise<Map<string, Slice>> {
+  ): Promise<Map<string, Slice>[]> {
     const key = group ?? "''";
-    const out = new Map<string, Slice>();
-    const sliceOf = (k: string): Slice => {
-      let slice = out.get(k);
+    const out = ranges.map(() => new Map<string, Slice>());
+    const sliceOf = (range: number, k: string): Slice => {
+      let slice = out[range].get(k);
       if (slice === undefined) {
         slice = { totals: emptyTotals(), denominator: emptyTotals(), active: new Set() };
-        out.set(k, slice);
+        out[range].set(k, slice);
       }
       return slice;
     };
     const teamLevel =
       this.sql.teamTables && group !== 'developer_id' && (filter.developers?.length ?? 0) === 0;
-    const counters = await this.sums(filter, from, to, {
-      tableOf: (level) => (teamLevel ? (TEAM_ROLLUP_TABLES[level] ?? level) : level),
-      key,
-      developer: teamLevel ? "''" : 'developer_id',
-      narrowed: ROLLUP_COUNTERS,
-      plain: CHAR_COUNTERS,
-    });
-    for (const entry of counters.values()) {
-      const slice = sliceOf(entry.key);
-      const totals = emptyTotals();
-      ROLLUP_COUNTERS.forEach((c, i) => {
-        slice.totals[c] += entry.values[i];
-        totals[c] = entry.values[i];
-      });
-      CHAR_COUNTERS.forEach((c, i) => {
-        slice.denominator[c] += entry.values[ROLLUP_COUNTERS.length + i];
-      });
-      if (!teamLevel && totals.user_actions > 0) slice.active.add(entry.developer);
-    }
-    if (teamLevel) {
-      const activity = await this.sums(filter, from, to, {
-        tableOf: (level) => (level === 'rollup_1d' ? ACTIVITY_TABLE : level),
+    // Without language, feature and model conditions or groups, whole days per developer come from the
+    // developer-day table: one row per developer and day instead of one per language, feature and model.
+    const developerDays =
+      !teamLevel &&
+      this.sql.teamTables &&
+      (group === undefined || group === 'developer_id') &&
+      [filter.languages, filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
+    const [counters, activity] = await Promise.all([
+      this.sums(filter, ranges, {
+        tableOf: (level) =>
+          teamLevel
+            ? (TEAM_ROLLUP_TABLES[level] ?? level)
+            : developerDays && level === 'rollup_1d'
+              ? DEVELOPER_DAY_TABLE
+              : level,
         key,
-        developer: 'developer_id',
-        narrowed: ['user_actions'],
-        plain: [],
-      });
-      for (const entry of activity.values()) {
-        if (entry.values[0] > 0) sliceOf(entry.key).active.add(entry.developer);
+        developer: teamLevel ? "''" : 'developer_id',
+        narrowed: ROLLUP_COUNTERS,
+        plain: CHAR_COUNTERS,
+      }),
+      teamLevel
+        ? this.sums(filter, ranges, {
+            tableOf: (level) => (level === 'rollup_1d' ? ACTIVITY_TABLE : level),
+            key,
+            developer: 'developer_id',
+            narrowed: ['user_actions'],
+            plain: [],
+          })
+        : Promise.resolve([]),
+    ]);
+    const userActions = ROLLUP_COUNTERS.indexOf('user_actions');
+    counters.forEach((sums, range) => {
+      for (const entry of sums.values()) {
+        const slice = sliceOf(range, entry.key);
+        ROLLUP_COUNTERS.forEach((c, i) => {
+          slice.totals[c] += entry.values[i];
+        });
+        CHAR_COUNTERS.forEach((c, i) => {
+          slice.denominator[c] += entry.values[ROLLUP_COUNTERS.length + i];
+        });
+        if (!teamLevel && entry.values[userActions] > 0) slice.active.add(entry.developer);
       }
-    }
+    });
+    activity.forEach((sums, range) => {
+      for (const entry of sums.values()) {
+        if (entry.values[0] > 0) sliceOf(range, entry.key).active.add(entry.developer);
+      }
+    });
     return out;
   }
 
   private async requestStats(
     filter: DashboardFilter,
-    from: number,
-    to: number,
+    ranges: readonly Period[],
     group: string | undefined,
     withPeak = true,
-  ): Promise<Map<string, RequestStats>> {
+  ): Promise<Map<string, RequestStats>[]> {
     if (this.sql.teamTables && group !== 'developer_id' && (filter.developers?.length ?? 0) === 0) {
-      return this.histogramStats(filter, from, to, group, withPeak);
+      return this.histogramStats(filter, ranges, group, withPeak);
     }
     const key = group ?? "''";
-    const intervals = decomposeRange(from, to);
+    const pieces = ranges.flatMap((range, index) =>
+      decomposeRange(range.from, range.to).map((interval) => ({
+        ...interval,
+        sign: 1 as const,
+        range: index,
+      })),
+    );
+    const queries = planQueries(pieces, ranges.length === 1);
     const results = await Promise.all(
-      intervals.map((interval) => {
-        const params: Param[] = [interval.lo, interval.hi];
+      queries.map((query) => {
+        const params: Param[] = [];
+        const spans = spansSql(query, params);
         const where = all([
           inList('language', filter.languages, params),
           inList('developer_id', filter.developers, params),
@@ -406,68 +535,69 @@ export class TeamQueries {
         ]);
         params.push(...this.sql.scope.params);
         return this.sql.rows(
-          `SELECT ${key} AS k, samples FROM ${samplesTableOf(interval.table)}
-           WHERE bucket >= ? AND bucket < ? AND ${where} AND ${this.sql.scope.sql}`,
+          `SELECT ${query.bucketed ? 'bucket' : '0'} AS b, ${key} AS k, samples FROM ${samplesTableOf(query.table)}
+           WHERE ${spans} AND ${where} AND ${this.sql.scope.sql}`,
           params,
         );
       }),
     );
-    const groups = new Map<string, Float64Array[]>();
-    for (const rows of results) {
-      for (const [k, blob] of rows) {
+    const groups = ranges.map(() => new Map<string, Float64Array[]>());
+    queries.forEach((query, index) => {
+      shareOut(query, results[index], (piece, [, k, blob]) => {
         const name = String(k);
-        let list = groups.get(name);
+        let list = groups[piece.range].get(name);
         if (list === undefined) {
           list = [];
-          groups.set(name, list);
+          groups[piece.range].set(name, list);
         }
         list.push(this.sql.samples(blob));
-      }
-    }
-    const out = new Map<string, RequestStats>();
-    const firstMinute = Math.floor(from / 60_000);
-    const minutes = new Uint32Array(Math.ceil(to / 60_000) - firstMinute);
-    for (const [k, list] of groups) {
-      const count = list.reduce((sum, s) => sum + s.length / 3, 0);
-      const ttft = new Float64Array(count);
-      const total = new Float64Array(count);
-      let ttftCount = 0;
-      let totalCount = 0;
-      let peak = 0;
-      minutes.fill(0);
-      for (const samples of list) {
-        for (let i = 0; i < samples.length; i += 3) {
-          const n = ++minutes[samples[i] - firstMinute];
-          if (n > peak) peak = n;
-          if (!Number.isNaN(samples[i + 1])) ttft[ttftCount++] = samples[i + 1];
-          if (!Number.isNaN(samples[i + 2])) total[totalCount++] = samples[i + 2];
-        }
-      }
-      const at = (sorted: Float64Array): LatencyPercentiles['ttft'] => [
-        percentileOfSorted(sorted, PERCENTILES[0]),
-        percentileOfSorted(sorted, PERCENTILES[1]),
-        percentileOfSorted(sorted, PERCENTILES[2]),
-      ];
-      out.set(k, {
-        latency: {
-          ttft: at(ttft.subarray(0, ttftCount).sort()),
-          total: at(total.subarray(0, totalCount).sort()),
-        },
-        peakMinuteRequests: peak,
       });
-    }
-    return out;
+    });
+    return ranges.map(({ from, to }, range) => {
+      const out = new Map<string, RequestStats>();
+      const firstMinute = Math.floor(from / 60_000);
+      const minutes = new Uint32Array(Math.ceil(to / 60_000) - firstMinute);
+      for (const [k, list] of groups[range]) {
+        const count = list.reduce((sum, s) => sum + s.length / 3, 0);
+        const ttft = new Float64Array(count);
+        const total = new Float64Array(count);
+        let ttftCount = 0;
+        let totalCount = 0;
+        let peak = 0;
+        minutes.fill(0);
+        for (const samples of list) {
+          for (let i = 0; i < samples.length; i += 3) {
+            const n = ++minutes[samples[i] - firstMinute];
+            if (n > peak) peak = n;
+            if (!Number.isNaN(samples[i + 1])) ttft[ttftCount++] = samples[i + 1];
+            if (!Number.isNaN(samples[i + 2])) total[totalCount++] = samples[i + 2];
+          }
+        }
+        const at = (sorted: Float64Array): LatencyPercentiles['ttft'] => [
+          percentileOfSorted(sorted, PERCENTILES[0]),
+          percentileOfSorted(sorted, PERCENTILES[1]),
+          percentileOfSorted(sorted, PERCENTILES[2]),
+        ];
+        out.set(k, {
+          latency: {
+            ttft: at(ttft.subarray(0, ttftCount).sort()),
+            total: at(total.subarray(0, totalCount).sort()),
+          },
+          peakMinuteRequests: peak,
+        });
+      }
+      return out;
+    });
   }
 
   /** Latency percentiles from the histograms and the busiest minute from the per-minute counts: a few
    * hundred rows per group whatever the number of requests. */
   private async histogramStats(
     filter: DashboardFilter,
-    from: number,
-    to: number,
+    ranges: readonly Period[],
     group: string | undefined,
     withPeak: boolean,
-  ): Promise<Map<string, RequestStats>> {
+  ): Promise<Map<string, RequestStats>[]> {
     const key = group ?? "''";
     const dimensions = (params: Param[]): string => {
       const where = all([
@@ -478,52 +608,62 @@ export class TeamQueries {
       params.push(...this.sql.scope.params);
       return `${where} AND ${this.sql.scope.sql}`;
     };
-    const intervals = decomposeRange(from, to);
+    // Bin counts add up like the counters, so the signed cover (fewer rows) works here too: the net count
+    // of each bin is its exact count inside the range.
+    const pieces = ranges.flatMap((range, index) =>
+      signedDecomposeRange(range.from, range.to).map((interval) => ({ ...interval, range: index })),
+    );
+    const queries = planQueries(pieces, ranges.length === 1);
     const histogramRows = Promise.all(
-      intervals.map((interval) => {
-        const params: Param[] = [interval.lo, interval.hi];
+      queries.map((query) => {
+        const params: Param[] = [];
+        const spans = spansSql(query, params);
         const where = dimensions(params);
+        const bucket = query.bucketed ? 'bucket' : '0';
         return this.sql.rows(
-          `SELECT ${key} AS k, metric, bin, SUM(n) FROM ${HISTOGRAM_TABLES[interval.table]}
-           WHERE bucket >= ? AND bucket < ? AND ${where} GROUP BY 1, 2, 3`,
+          `SELECT ${bucket} AS b, ${key} AS k, metric, bin, SUM(n) FROM ${HISTOGRAM_TABLES[query.table]}
+           WHERE ${spans} AND ${where} GROUP BY ${query.bucketed ? 'bucket, ' : ''}2, 3, 4`,
           params,
         );
       }),
     );
-    const peakRows = withPeak
-      ? (() => {
-          const params: Param[] = [quarterCeil(from), quarterCeil(to)];
-          const where = dimensions(params);
-          return this.sql.rows(
-            `SELECT k, MAX(s) FROM (SELECT ${key} AS k, minute, SUM(n) AS s FROM ${MINUTES_TABLE}
-               WHERE minute >= ? AND minute < ? AND ${where} GROUP BY 1, 2) AS m GROUP BY k`,
-            params,
-          );
-        })()
-      : Promise.resolve([]);
+    const peakRows = Promise.all(
+      ranges.map(({ from, to }) => {
+        if (!withPeak) return Promise.resolve([]);
+        const params: Param[] = [quarterCeil(from), quarterCeil(to)];
+        const where = dimensions(params);
+        return this.sql.rows(
+          `SELECT k, MAX(s) FROM (SELECT ${key} AS k, minute, SUM(n) AS s FROM ${MINUTES_TABLE}
+             WHERE minute >= ? AND minute < ? AND ${where} GROUP BY 1, 2) AS m GROUP BY k`,
+          params,
+        );
+      }),
+    );
     const [histograms, peaks] = await Promise.all([histogramRows, peakRows]);
-    const byGroup = new Map<string, [Histogram, Histogram]>();
-    for (const rows of histograms) {
-      for (const [k, metric, bin, n] of rows) {
+    const byGroup = ranges.map(() => new Map<string, [Histogram, Histogram]>());
+    queries.forEach((query, index) => {
+      shareOut(query, histograms[index], (piece, [, k, metric, bin, n]) => {
         const name = String(k);
-        let pair = byGroup.get(name);
+        let pair = byGroup[piece.range].get(name);
         if (pair === undefined) {
           pair = [new Map(), new Map()];
-          byGroup.set(name, pair);
+          byGroup[piece.range].set(name, pair);
         }
         const histogram = pair[Number(metric) === 0 ? 0 : 1];
-        histogram.set(Number(bin), (histogram.get(Number(bin)) ?? 0) + Number(n));
-      }
-    }
-    const peakOf = new Map(peaks.map(([k, n]) => [String(k), Number(n)]));
-    const out = new Map<string, RequestStats>();
-    for (const [k, [ttft, total]] of byGroup) {
-      out.set(k, {
-        latency: { ttft: histogramPercentiles(ttft), total: histogramPercentiles(total) },
-        peakMinuteRequests: peakOf.get(k) ?? 0,
+        histogram.set(Number(bin), (histogram.get(Number(bin)) ?? 0) + piece.sign * Number(n));
       });
-    }
-    return out;
+    });
+    return ranges.map((_, range) => {
+      const peakOf = new Map(peaks[range].map(([k, n]) => [String(k), Number(n)]));
+      const out = new Map<string, RequestStats>();
+      for (const [k, [ttft, total]] of byGroup[range]) {
+        out.set(k, {
+          latency: { ttft: histogramPercentiles(ttft), total: histogramPercentiles(total) },
+          peakMinuteRequests: peakOf.get(k) ?? 0,
+        });
+      }
+      return out;
+    });
   }
 
   private async guardActions(
@@ -552,9 +692,9 @@ export class TeamQueries {
   }
 
   private async periodMetrics(filter: DashboardFilter, from: number, to: number): Promise<MetricValues> {
-    const [slices, stats, guardActions] = await Promise.all([
-      this.slices(filter, from, to, undefined),
-      this.requestStats(filter, from, to, undefined),
+    const [[slices], [stats], guardActions] = await Promise.all([
+      this.slices(filter, [{ from, to }], undefined),
+      this.requestStats(filter, [{ from, to }], undefined),
       this.guardActions(filter, from, to),
     ]);
     const { totals, denominator, active } = merged(slices);
@@ -602,39 +742,40 @@ export class TeamQueries {
     const zone = validateFilter(filter);
     this.check(filter);
     const buckets = localBuckets(zone, filter.from, filter.to, granularity);
-    const points = await Promise.all(
-      buckets.map(async (bucket): Promise<TimeSeriesPoint> => {
-        const [slices, stats] = await Promise.all([
-          this.slices(filter, bucket.start, bucket.end, undefined),
-          this.requestStats(filter, bucket.start, bucket.end, undefined, false),
-        ]);
-        const { totals, denominator, active } = merged(slices);
-        return {
-          label: bucket.label,
-          start: bucket.start,
-          end: bucket.end,
-          metrics: computeMetrics(
-            {
-              totals,
-              seconds: (bucket.end - bucket.start) / 1000,
-              activeDevelopers: active.size,
-              peakMinuteRequests: null,
-              latency: stats.get('')?.latency ?? NO_LATENCY,
-            },
-            denominator,
-          ),
-        };
-      }),
-    );
+    const ranges = buckets.map((bucket) => ({ from: bucket.start, to: bucket.end }));
+    // Each table is read once over the whole range, per bucket; the rows are shared out to the points here.
+    const [slices, stats] = await Promise.all([
+      this.slices(filter, ranges, undefined),
+      this.requestStats(filter, ranges, undefined, false),
+    ]);
+    const points = buckets.map((bucket, index): TimeSeriesPoint => {
+      const { totals, denominator, active } = merged(slices[index]);
+      return {
+        label: bucket.label,
+        start: bucket.start,
+        end: bucket.end,
+        metrics: computeMetrics(
+          {
+            totals,
+            seconds: (bucket.end - bucket.start) / 1000,
+            activeDevelopers: active.size,
+            peakMinuteRequests: null,
+            latency: stats[index].get('')?.latency ?? NO_LATENCY,
+          },
+          denominator,
+        ),
+      };
+    });
     return { granularity, timeZone: zone.name, points };
   }
 
   async breakdown(filter: DashboardFilter, by: BreakdownDimension): Promise<TeamBreakdownResult> {
     this.check(filter);
     const column = DIMENSION_COLUMN[by];
-    const [slices, stats] = await Promise.all([
-      this.slices(filter, filter.from, filter.to, column),
-      this.requestStats(filter, filter.from, filter.to, column),
+    const range = { from: filter.from, to: filter.to };
+    const [[slices], [stats]] = await Promise.all([
+      this.slices(filter, [range], column),
+      this.requestStats(filter, [range], column),
     ]);
     if (by === 'developer') {
       const developers = slices.size;

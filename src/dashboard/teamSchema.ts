@@ -473,8 +473,50 @@ REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
 ${scaleFoldSql('team_events')}
 `;
 
+/** Per UTC day, team and developer: every counter, without the language, feature and model columns. The
+ * per-developer breakdown and a lead's developer filter read it (when no language, feature or model filter
+ * is set) instead of rollup_1d, which holds a row per language, feature and model of each developer-day. */
+export const DEVELOPER_DAY_TABLE = 'developer_rollup_1d';
+
+function developerDayFoldSql(source: string): string {
+  const sums = ROLLUP_COUNTERS.map((c) => `SUM(${COUNTER_SQL[c]})`).join(', ');
+  const updates = ROLLUP_COUNTERS.map((c) => `${c} = ${DEVELOPER_DAY_TABLE}.${c} + excluded.${c}`).join(', ');
+  return `
+  INSERT INTO ${DEVELOPER_DAY_TABLE} (bucket, team, developer_id, ${ROLLUP_COUNTERS.join(', ')})
+  SELECT (counted_at / 86400000) * 86400000, team, developer_id, ${sums}
+  FROM ${source} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (bucket, team, developer_id) DO UPDATE SET ${updates};`;
+}
+
+/** Version 3: the developer-day table, folded by the same trigger and backfilled from rollup_1d (the same
+ * sums, already grouped). */
+const MIGRATION_3 = `
+CREATE TABLE ${DEVELOPER_DAY_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+${ROLLUP_COUNTERS.map((name) => `  ${name} bigint NOT NULL DEFAULT 0`).join(',\n')},
+  PRIMARY KEY (bucket, team, developer_id)
+);
+
+CREATE OR REPLACE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+BEGIN
+${rollupTriggerSql()}
+${scaleFoldSql('new_rows')}
+${developerDayFoldSql('new_rows')}
+  RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
+
+INSERT INTO ${DEVELOPER_DAY_TABLE} (bucket, team, developer_id, ${ROLLUP_COUNTERS.join(', ')})
+SELECT bucket, team, developer_id, ${ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ')}
+FROM rollup_1d GROUP BY 1, 2, 3;
+`;
+
 /** Index i holds the SQL that takes the team database from version i to i + 1. */
-export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2];
+export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3];
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS.length;
 
 /** Tables readers may read. The raw event table is not among them: the dashboard never needs it. */
@@ -485,6 +527,7 @@ export const TEAM_READABLE_TABLES: readonly string[] = [
   ...ROLLUP_LEVELS.map((level) => HISTOGRAM_TABLES[level.table]),
   ACTIVITY_TABLE,
   MINUTES_TABLE,
+  DEVELOPER_DAY_TABLE,
   'guard_rollup_15m',
   'dim_values',
   'team_leads',

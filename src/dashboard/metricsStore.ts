@@ -97,8 +97,7 @@ interface RawStatements {
   chars: Statement;
   interaction: Statement;
   guard: Statement;
-  seenSuggestion: Statement;
-  seenAcceptance: Statement;
+  seenSuggestions: Statement;
   rollup: Statement[];
   samples: Statement[];
   guardRollup: Statement;
@@ -123,6 +122,22 @@ const NO_NOVELTY: EventNovelty = Object.freeze({
   firstAcceptedPartial: false,
   firstDismissed: false,
 });
+
+/** Bits of what the store already holds for one suggestion id (see SuggestionHistory). */
+const SEEN_SHOWN = 1;
+const SEEN_DISMISSED = 2;
+const SEEN_ACCEPTED_FULL = 4;
+const SEEN_ACCEPTED_PARTIAL = 8;
+const SEEN_BY_EVENT: Readonly<Record<string, number>> = {
+  shown: SEEN_SHOWN,
+  dismissed: SEEN_DISMISSED,
+  accepted: SEEN_ACCEPTED_FULL,
+};
+
+/** For each suggestion id of a batch, which events the store already holds (SEEN_* bits). Read with one query
+ * per batch and kept current as the batch's rows go in, so that a suggestion shown twice in the same batch
+ * still counts once. */
+type SuggestionHistory = Map<string, number>;
 
 const ENVELOPE_COLUMNS =
   'event_id, ts, developer_id, machine_id, language, extension_version, vscode_version, demo';
@@ -173,6 +188,7 @@ export class MetricsStore {
   private writeInTransaction(events: readonly MetricEvent[]): WriteResult {
     const s = this.statements;
     const rawFrom = this.rawFrom();
+    const history = this.suggestionHistory(events, rawFrom);
     // Events fold into 15-minute entries first; hour and day entries are folded from those after the loop.
     // Entries keep their key parts, so nothing is split again, and dimension values go into one set per
     // dimension: the ingest path allocates as little per event as it can.
@@ -191,7 +207,7 @@ export class MetricsStore {
         skipped += 1;
         continue;
       }
-      const novelty = this.insertRaw(event);
+      const novelty = this.insertRaw(event, history);
       if (novelty === undefined) {
         skipped += 1;
         continue;
@@ -275,10 +291,38 @@ export class MetricsStore {
     return { inserted, skipped };
   }
 
+  /** What the store already holds for the suggestions of a batch, in one query: a lookup per display or
+   * acceptance would cost a statement call per event. */
+  private suggestionHistory(events: readonly MetricEvent[], rawFrom: number): SuggestionHistory {
+    const ids = new Set<string>();
+    for (const event of events) {
+      if (
+        (event.kind === 'suggestionShown' ||
+          event.kind === 'suggestionAccepted' ||
+          event.kind === 'suggestionDismissed') &&
+        event.ts >= rawFrom
+      ) {
+        ids.add(event.suggestionId);
+      }
+    }
+    const history: SuggestionHistory = new Map();
+    if (ids.size === 0) return history;
+    const rows = this.statements.seenSuggestions.raw(true).all(JSON.stringify([...ids])) as [
+      string,
+      string,
+      number,
+    ][];
+    for (const [id, event, partial] of rows) {
+      const bit = event === 'accepted' && partial === 1 ? SEEN_ACCEPTED_PARTIAL : SEEN_BY_EVENT[event];
+      history.set(id, (history.get(id) ?? 0) | bit);
+    }
+    return history;
+  }
+
   /** Inserts the raw row; returns undefined when the event id was already stored. Positional parameters,
    * one call per kind with no argument array: binding by name costs a property lookup per column, and a
-   * spread array an allocation per event. */
-  private insertRaw(e: MetricEvent): EventNovelty | undefined {
+   * spread array an allocation per event. `history` is updated when a suggestion row goes in. */
+  private insertRaw(e: MetricEvent, history: SuggestionHistory): EventNovelty | undefined {
     const s = this.statements;
     const demo = e.demo === true ? 1 : 0;
     let novelty: EventNovelty = NO_NOVELTY;
@@ -306,8 +350,8 @@ export class MetricsStore {
           e.outcome,
         ).changes;
         break;
-      case 'suggestionShown':
-        novelty = { ...NO_NOVELTY, firstShown: s.seenSuggestion.get(e.suggestionId, 'shown') === undefined };
+      case 'suggestionShown': {
+        const seen = history.get(e.suggestionId) ?? 0;
         changes = s.suggestion.run(
           e.eventId,
           e.ts,
@@ -324,17 +368,15 @@ export class MetricsStore {
           e.shownChars,
           e.shownLines,
         ).changes;
+        if (changes === 0) break;
+        history.set(e.suggestionId, seen | SEEN_SHOWN);
+        novelty = { ...NO_NOVELTY, firstShown: (seen & SEEN_SHOWN) === 0 };
         break;
+      }
       case 'suggestionAccepted': {
-        const firstAccepted = s.seenSuggestion.get(e.suggestionId, 'accepted') === undefined;
+        const seen = history.get(e.suggestionId) ?? 0;
         const partial = e.partial ? 1 : 0;
-        const seenSameKind = !firstAccepted && s.seenAcceptance.get(e.suggestionId, partial) !== undefined;
-        novelty = {
-          ...NO_NOVELTY,
-          firstAccepted,
-          firstAcceptedFull: !e.partial && !seenSameKind,
-          firstAcceptedPartial: e.partial && !seenSameKind,
-        };
+        const sameKind = e.partial ? SEEN_ACCEPTED_PARTIAL : SEEN_ACCEPTED_FULL;
         changes = s.suggestion.run(
           e.eventId,
           e.ts,
@@ -351,13 +393,18 @@ export class MetricsStore {
           e.acceptedChars,
           e.acceptedLines,
         ).changes;
-        break;
-      }
-      case 'suggestionDismissed':
+        if (changes === 0) break;
+        history.set(e.suggestionId, seen | sameKind);
         novelty = {
           ...NO_NOVELTY,
-          firstDismissed: s.seenSuggestion.get(e.suggestionId, 'dismissed') === undefined,
+          firstAccepted: (seen & (SEEN_ACCEPTED_FULL | SEEN_ACCEPTED_PARTIAL)) === 0,
+          firstAcceptedFull: !e.partial && (seen & sameKind) === 0,
+          firstAcceptedPartial: e.partial && (seen & sameKind) === 0,
         };
+        break;
+      }
+      case 'suggestionDismissed': {
+        const seen = history.get(e.suggestionId) ?? 0;
         changes = s.suggestion.run(
           e.eventId,
           e.ts,
@@ -374,7 +421,11 @@ export class MetricsStore {
           0,
           0,
         ).changes;
+        if (changes === 0) break;
+        history.set(e.suggestionId, seen | SEEN_DISMISSED);
+        novelty = { ...NO_NOVELTY, firstDismissed: (seen & SEEN_DISMISSED) === 0 };
         break;
+      }
       case 'retentionCheck':
         changes = s.retention.run(
           e.eventId,
@@ -530,11 +581,10 @@ export class MetricsStore {
       chars: insert('chars_added', 'source, model, chars'),
       interaction: insert('interactions', 'feature, action, user_initiated, model'),
       guard: insert('guard_decisions', 'rule_id, category, direction, action, feature, match_hash'),
-      seenSuggestion: db.prepare(
-        'SELECT 1 FROM suggestion_events WHERE suggestion_id = ? AND event = ? LIMIT 1',
-      ),
-      seenAcceptance: db.prepare(
-        "SELECT 1 FROM suggestion_events WHERE suggestion_id = ? AND event = 'accepted' AND partial = ? LIMIT 1",
+      // A JSON array parameter keeps this one prepared statement for any batch size (no variable limit).
+      seenSuggestions: db.prepare(
+        `SELECT DISTINCT suggestion_id, event, partial FROM suggestion_events
+         WHERE suggestion_id IN (SELECT value FROM json_each(?))`,
       ),
       rollup,
       samples,

@@ -3,7 +3,6 @@
 // queries run against the metrics store in this process, CSV and JSON export through a save dialog, the view
 // state kept in the workspace state, and a refresh at most every two seconds while new events arrive.
 // Queries, definitions and the export formats live in src/dashboard and are tested in plain Node.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { DashboardFilter } from '../dashboard/dashboardQueries';
 import { DashboardQueries } from '../dashboard/dashboardQueries';
@@ -29,6 +28,7 @@ import type { MetricDefinition, MetricId } from '../dashboard/metricDefinitions'
 import { breakdownToCsv, tilesToCsv, timeSeriesToCsv } from '../dashboard/metricsExport';
 import type { MetricsStore } from '../dashboard/metricsStore';
 import type { AegisContext } from './aegisContext';
+import { webviewHtml } from './webviewHtml';
 
 export const OPEN_DASHBOARD_COMMAND = 'aegis.dashboard.open';
 export const DASHBOARD_VIEW_TYPE = 'aegis.dashboard';
@@ -209,7 +209,12 @@ export class DashboardPanel implements vscode.Disposable {
     );
     this.panel = panel;
     this.posted.length = 0;
-    panel.webview.html = this.html(panel.webview, mediaRoot);
+    panel.webview.html = webviewHtml(panel.webview, {
+      mediaRoot,
+      name: 'dashboard',
+      title: 'Aegis Dashboard',
+      dataImages: true,
+    });
     this.panelDisposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         if (!isWebviewToExtension(raw)) {
@@ -346,34 +351,6 @@ export class DashboardPanel implements vscode.Disposable {
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     this.ctx.logger.info(`Dashboard exported to ${target.fsPath}.`);
     return true;
-  }
-
-  private html(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'dashboard.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'dashboard.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    const lang = vscode.env.language.replace(/[^A-Za-z0-9-]/g, '') || 'en';
-    return `<!DOCTYPE html>
-<html lang="${lang}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Aegis Dashboard</title>
-</head>
-<body>
-<main id="app" aria-busy="true"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
   }
 
   dispose(): void {

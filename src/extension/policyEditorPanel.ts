@@ -3,7 +3,6 @@
 // by the real guard here in the extension host (findings go to the page as positions, never as values, and
 // nothing of the text is logged or audited), validation of policy text with line and field, and saving the
 // user or workspace policy. The organisation policy is read-only by construction: it is not a savable layer.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { parsePageMessage } from '../guard/policyEditorProtocol';
 import type {
@@ -17,6 +16,7 @@ import type {
 } from '../guard/policyEditorProtocol';
 import type { EffectiveRule } from '../guard/policyMerge';
 import type { AegisContext } from './aegisContext';
+import { webviewHtml } from './webviewHtml';
 import type { GuardSnapshot } from './guardService';
 import { resolvePolicyPath } from './guardSources';
 
@@ -57,7 +57,11 @@ class PolicyEditorPanel implements vscode.Disposable {
       vscode.ViewColumn.Active,
       { enableScripts: true, localResourceRoots: [mediaRoot], retainContextWhenHidden: true },
     );
-    this.panel.webview.html = html(this.panel.webview, mediaRoot);
+    this.panel.webview.html = webviewHtml(this.panel.webview, {
+      mediaRoot,
+      name: 'policy',
+      title: 'Aegis Guard Policy',
+    });
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parsePageMessage(raw);
@@ -306,31 +310,4 @@ function strings(): PolicyEditorStrings {
       'This layer has no file to save to: set aegis.guard.userPolicy, or open a workspace folder.',
     ),
   };
-}
-
-function html(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'policy.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'policy.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
-  const lang = vscode.env.language.replace(/[^A-Za-z-]/g, '') || 'en';
-  return `<!DOCTYPE html>
-<html lang="${lang}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Aegis Guard Policy</title>
-</head>
-<body>
-<main id="app" aria-busy="true"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
 }

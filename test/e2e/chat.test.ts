@@ -12,6 +12,7 @@ import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { startE2eSession } from './e2eSession';
 import type { E2eSession } from './e2eSession';
+import { eventually } from '../support/waitFor';
 
 const INSERTED = 'export const AEGIS_INSERTED = 1;';
 const APPLIED = '// Rewritten by Aegis.\nexport const AEGIS_APPLIED = true;';
@@ -33,20 +34,6 @@ const XSS_ANSWER = [
   '<img src=x onerror="window.__pwned = 8">',
   '```',
 ].join('\n');
-
-async function until<T>(
-  read: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 function chatRequests(server: OpenAITestServer): RecordedRequest[] {
   return server.requests.filter((r) => r.path === '/v1/chat/completions');
@@ -126,7 +113,7 @@ describe('Chat in VS Code, as a user sees it', function () {
 
   /** Waits until the answer being written has ended (the page drops its streaming article). */
   async function answerEnded(frame: Frame, answers: number): Promise<void> {
-    await until(
+    await eventually(
       async () =>
         (await frame.locator('article.message-assistant:not(.streaming)').count()) >= answers &&
         (await frame.locator('article.streaming').count()) === 0,
@@ -188,7 +175,7 @@ describe('Chat in VS Code, as a user sees it', function () {
       .locator('.code-actions button', { hasText: /^Insert$/ })
       .first()
       .click();
-    const text = await until(async () => {
+    const text = await eventually(async () => {
       const saved = await saveAllAndRead('src/cart.ts');
       return saved.includes(INSERTED) ? saved : '';
     }, 'the inserted code in cart.ts');
@@ -217,7 +204,7 @@ describe('Chat in VS Code, as a user sees it', function () {
       .first()
       .click();
     // The inserted code is still selected, so the applied code replaces it.
-    const text = await until(async () => {
+    const text = await eventually(async () => {
       const saved = await saveAllAndRead('src/cart.ts');
       return saved.includes(APPLIED) ? saved : '';
     }, 'cart.ts to hold the applied code');
@@ -233,8 +220,8 @@ describe('Chat in VS Code, as a user sees it', function () {
     await frame.locator('article.streaming .markdown-live', { hasText: 'word' }).waitFor({ timeout: 20_000 });
     await frame.locator('vscode-button', { hasText: /Stop/ }).click();
     await frame.locator('.message-status', { hasText: 'Stopped.' }).waitFor({ timeout: 20_000 });
-    const request = await until(() => chatRequests(server)[before], 'the stopped request');
-    await until(() => request.closedEarly, 'the server to see the connection close');
+    const request = await eventually(() => chatRequests(server)[before], 'the stopped request');
+    await eventually(() => request.closedEarly, 'the server to see the connection close');
     const shown = await frame.locator('article.message-assistant').last().innerText();
     assert.ok(shown.length < 'word '.repeat(2000).length, 'the answer was cut where it was stopped');
   });
@@ -288,7 +275,7 @@ describe('Chat in VS Code, as a user sees it', function () {
       'aegis.aegis-code-assistant',
       'metrics.sqlite',
     );
-    const counts = await until(
+    const counts = await eventually(
       () => {
         if (!existsSync(db)) return undefined;
         const store = new Database(db, { readonly: true, fileMustExist: true });

@@ -11,6 +11,7 @@ import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { repoRoot } from '../support/testRunPaths';
 import { startE2eSession } from './e2eSession';
 import type { E2eSession, E2eSessionOptions } from './e2eSession';
+import { eventually } from '../support/waitFor';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'workspaces', 'testgen-ts');
 const BUGGY = 'i <= values.length';
@@ -42,20 +43,6 @@ function diagnosisAnswer(request: RecordedRequest): string {
     });
   }
   return JSON.stringify({ findings });
-}
-
-async function until<T>(
-  read: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe('Diagnose a file and apply the quick fix, as a user does it', function () {
@@ -152,10 +139,10 @@ describe('Diagnose a file and apply the quick fix, as a user does it', function 
     }
     await workbench.press('Enter');
 
-    await until(async () => (await workbench.editorText()).includes(FIXED), 'the fix in the editor');
+    await eventually(async () => (await workbench.editorText()).includes(FIXED), 'the fix in the editor');
     await workbench.press('Control+S');
     const file = join(workspace, 'src', 'stats.ts');
-    await until(
+    await eventually(
       () => readFileSync(file, 'utf8').includes(`for (let i = 0; ${FIXED}; i++)`),
       'the fix on disk',
     );
@@ -172,7 +159,7 @@ describe('Diagnose a file and apply the quick fix, as a user does it', function 
       'aegis.aegis-code-assistant',
       'metrics.sqlite',
     );
-    await until(() => existsSync(db), 'the metrics database');
+    await eventually(() => existsSync(db), 'the metrics database');
     const read = () => {
       const store = new Database(db, { readonly: true, fileMustExist: true });
       try {
@@ -190,7 +177,7 @@ describe('Diagnose a file and apply the quick fix, as a user does it', function 
       }
     };
     // The recorder writes in batches every few seconds.
-    const rows = await until(() => {
+    const rows = await eventually(() => {
       const r = read();
       return r.chars.length > 0 && r.interactions.length >= 2 ? r : undefined;
     }, 'the diagnosis metrics rows');

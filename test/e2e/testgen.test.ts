@@ -12,6 +12,7 @@ import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { repoRoot } from '../support/testRunPaths';
 import { startE2eSession } from './e2eSession';
 import type { E2eSession, E2eSessionOptions } from './e2eSession';
+import { eventually } from '../support/waitFor';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'workspaces', 'testgen-ts');
 
@@ -44,20 +45,6 @@ function lastUserMessage(request: RecordedRequest): string {
 
 function isTestGenRequest(request: RecordedRequest): boolean {
   return request.path === '/v1/chat/completions' && /Write unit tests for/.test(lastUserMessage(request));
-}
-
-async function until<T>(
-  read: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe('Generate tests from the CodeLens, as a user does it', function () {
@@ -123,7 +110,7 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
 
     // One lens per function; the lower one is applyDiscount's (subtotal comes first in the file).
     const lenses = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Generate tests' });
-    await until(
+    await eventually(
       async () => (await lenses.count()) >= 2,
       'a "Generate tests" CodeLens above each function',
       60_000,
@@ -141,7 +128,7 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
       .locator('.tabs-container .tab', { hasText: 'proposed tests' })
       .waitFor({ state: 'visible', timeout: 30_000 });
     const modified = page.locator('.monaco-diff-editor .editor.modified .view-lines');
-    await until(
+    await eventually(
       async () => /applyDiscount/.test(await modified.innerText().catch(() => '')),
       'the proposed tests in the diff',
     );
@@ -159,8 +146,8 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
     const toast = page.locator('.notification-toast', { hasText: 'write the proposed tests' });
     await toast.locator('.monaco-button', { hasText: /^Accept$/ }).click();
     const testFile = join(workspace, 'test', 'pricing.test.ts');
-    await until(() => existsSync(testFile), 'test/pricing.test.ts on disk');
-    await until(
+    await eventually(() => existsSync(testFile), 'test/pricing.test.ts on disk');
+    await eventually(
       () => readFileSync(testFile, 'utf8').includes('rejects a percentage over 100'),
       'the accepted tests saved',
     );
@@ -188,7 +175,7 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
       'aegis.aegis-code-assistant',
       'metrics.sqlite',
     );
-    await until(() => existsSync(db), 'the metrics database');
+    await eventually(() => existsSync(db), 'the metrics database');
     const read = () => {
       const store = new Database(db, { readonly: true, fileMustExist: true });
       try {
@@ -204,7 +191,7 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
       }
     };
     // The recorder writes in batches every few seconds.
-    const rows = await until(() => {
+    const rows = await eventually(() => {
       const r = read();
       return r.chars.length > 0 && r.interactions.length >= 2 ? r : undefined;
     }, 'the tests metrics rows');

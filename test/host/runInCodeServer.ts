@@ -12,7 +12,7 @@ import type { CodeServer } from '../support/codeServer';
 import { repoRoot, runStamp, sampleWorkspace, testRunsDir } from '../support/testRunPaths';
 import { formatHostTestResults, isHostTestResults } from './hostTestResults';
 
-const timeoutMs = Number(process.env.AEGIS_HOST_TIMEOUT_MS ?? 120_000);
+const timeoutMs = Number(process.env.AEGIS_HOST_TIMEOUT_MS ?? 300_000);
 
 async function main(): Promise<number> {
   const testsEntry = join(repoRoot, 'dist', 'host-tests', 'index.js');

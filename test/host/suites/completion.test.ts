@@ -8,24 +8,9 @@ import { isRequestOutcome } from '../../../src/completion/completionEvents';
 import type { CompletionEvent } from '../../../src/completion/completionEvents';
 import type { AegisApi } from '../../../src/extension/extension';
 import { OpenAITestServer } from '../../fixtures/openaiTestServer';
+import { until } from '../../support/waitFor';
 
 const extensionId = 'aegis.aegis-code-assistant';
-
-async function until<T>(
-  read: () => T,
-  accept: (value: T) => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 type Notify = (message: string, ...rest: unknown[]) => Thenable<unknown>;
 type NotifyKind = 'error' | 'warning' | 'information';
@@ -267,7 +252,7 @@ describe('Inline completion in the extension host', function () {
     const triggered = vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
     await until(
       () => completionRequests().length,
-      (n) => n === 1,
+      (n) => n >= 1,
       'the slow request',
     );
     // Deleting before the cursor changes the text the request was for: it is superseded.

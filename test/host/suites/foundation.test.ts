@@ -4,24 +4,9 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { AegisApi } from '../../../src/extension/extension';
 import { OpenAITestServer } from '../../fixtures/openaiTestServer';
+import { until } from '../../support/waitFor';
 
 const extensionId = 'aegis.aegis-code-assistant';
-
-async function until<T>(
-  read: () => T,
-  accept: (value: T) => boolean,
-  what: string,
-  timeoutMs = 8_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('Foundation in the extension host', () => {
   let api: AegisApi;

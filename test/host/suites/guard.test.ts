@@ -15,6 +15,7 @@ import type { MetricInput } from '../../../src/extension/metricsService';
 import type { AegisStatusBar } from '../../../src/extension/statusBar';
 import { OpenAITestServer } from '../../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../../fixtures/openaiTestServer';
+import { until } from '../../support/waitFor';
 
 const extensionId = 'aegis.aegis-code-assistant';
 // Built from parts so that this source file itself does not trip secret scanners.
@@ -26,21 +27,6 @@ const PEM = [
   'Pq9Rt3Uv7Wx1Yz5Ab8Cd2Ef6Gh0Ij4Kl8Mn2Op6Qr0St4Uv8Wx2Yz6Ab0Cd4Ef8Gh2Ij',
   `-----END RSA ${'PRIVATE'} KEY-----`,
 ].join('\n');
-
-async function until<T>(
-  read: () => T | Promise<T>,
-  accept: (value: T) => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function chatRequests(server: OpenAITestServer): RecordedRequest[] {
   return server.requests.filter((r) => r.path === '/v1/chat/completions');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { OpenAITestServer } from '../../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../../fixtures/openaiTestServer';
+import { eventually } from '../../support/waitFor';
 
 const extensionId = 'aegis.aegis-code-assistant';
 const RUNS = 12;
@@ -83,16 +84,6 @@ function proposalTab(): vscode.Tab | undefined {
   return undefined;
 }
 
-async function until<T>(read: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 function userMessage(request: RecordedRequest | undefined): string {
   const body = request?.body as { messages?: Array<{ role: string; content: string }> } | undefined;
   return body?.messages?.find((m) => m.role === 'user')?.content ?? '';
@@ -165,9 +156,13 @@ describe('Test generation in the extension host (300-line file)', () => {
       void vscode.commands.executeCommand('aegis.tests.generate', uri, range, 'balanceOf');
       // The first run also loads the SDK and the guard's policy: on a loaded machine that takes a while.
       const patience = run === 0 ? 90_000 : 30_000;
-      const request = await until(() => chatRequests()[count], `the request of run ${run + 1}`, patience);
+      const request = await eventually(
+        () => chatRequests()[count],
+        `the request of run ${run + 1}`,
+        patience,
+      );
       const arrived = performance.now();
-      await until(proposalTab, `the diff of run ${run + 1}`, patience);
+      await eventually(proposalTab, `the diff of run ${run + 1}`, patience);
       const shown = performance.now();
       await server.settled();
       const serverMs = request.serverMs ?? Number.NaN;

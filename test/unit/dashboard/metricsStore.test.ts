@@ -12,7 +12,7 @@ import {
   SchemaTooNewError,
 } from '../../../src/dashboard/metricsStore';
 import { SCHEMA_VERSION } from '../../../src/dashboard/storeSchema';
-import { DAY, MINUTE, accepted, chars, request, shown, tempDir } from './fixtures/eventFactory';
+import { DAY, MINUTE, accepted, chars, dismissed, request, shown, tempDir } from './fixtures/eventFactory';
 
 const T0 = Date.UTC(2025, 4, 5, 9);
 
@@ -68,6 +68,54 @@ describe('metrics store', () => {
     assert.equal(tileValue(store, 'accepted', filter), 1);
     assert.equal(tileValue(store, 'codeGenerationRate', filter), 0);
     store.close();
+  });
+
+  it('counts each suggestion once however its events are split into batches', () => {
+    const s3 = shown(T0 + 9000, 's3', 30, 3);
+    const events = [
+      shown(T0, 's1', 10, 1),
+      shown(T0 + 1000, 's1', 10, 1), // a re-display: a new event, the same suggestion
+      accepted(T0 + 2000, 's1', 4, 1, { partial: true }),
+      accepted(T0 + 3000, 's1', 3, 1, { partial: true }),
+      accepted(T0 + 4000, 's1', 3, 1),
+      shown(T0 + 5000, 's2', 20, 2),
+      dismissed(T0 + 6000, 's2'),
+      dismissed(T0 + 7000, 's2'),
+      s3,
+      s3, // the same event delivered twice
+    ];
+    const counters = (store: MetricsStore): unknown =>
+      store.db
+        .prepare(
+          `SELECT SUM(shown) AS shown, SUM(shown_chars) AS shownChars, SUM(accepted) AS accepted,
+             SUM(accepted_full) AS full, SUM(accepted_partial) AS partial, SUM(accepted_chars) AS acceptedChars,
+             SUM(dismissed) AS dismissed, SUM(user_actions) AS userActions FROM rollup_1d`,
+        )
+        .get();
+    const expected = {
+      shown: 3,
+      shownChars: 60,
+      accepted: 1,
+      full: 1,
+      partial: 1,
+      acceptedChars: 10,
+      dismissed: 1,
+      userActions: 1,
+    };
+    const splits: (readonly (typeof events)[])[] = [
+      [events],
+      events.map((event) => [event]),
+      [events.slice(0, 3), events.slice(3, 9), events.slice(8)],
+    ];
+    splits.forEach((batches, index) => {
+      const { store } = MetricsStore.open({ path: join(dir, `split-${index}.db`) });
+      for (const batch of batches) store.writeBatch(batch);
+      assert.deepEqual(counters(store), expected, `split ${index}`);
+      // Replaying everything adds nothing.
+      assert.equal(store.writeBatch(events).inserted, 0);
+      assert.deepEqual(counters(store), expected, `split ${index} replayed`);
+      store.close();
+    });
   });
 
   it('moves a corrupt file aside with a timestamped name, starts afresh, and says so once', () => {

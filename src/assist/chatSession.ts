@@ -7,8 +7,8 @@ import type { CallOptions, ChatMessage, ChatRequest, ModelStream } from '../mode
 import { ModelRequestError } from '../model/modelErrors';
 import type { ModelProfile } from '../model/profiles';
 import { describeInputScan } from './chatGuard';
-import type { ChatGuard, ChatScanContext } from './chatGuard';
-import { buildChatPrompt, chipFor } from './chatPrompt';
+import type { ChatGuard, ChatInputScan, ChatScanContext } from './chatGuard';
+import { buildChatPrompt, chipFor, parseSlashCommand } from './chatPrompt';
 import type { ContextItem } from './chatPrompt';
 import type { ChatMessageView, ChatNotice, TurnStatus } from './chatProtocol';
 import type { Conversation } from './chatStore';
@@ -68,6 +68,31 @@ export interface TurnOutcome {
 }
 
 export const WITHHELD_QUESTION = '(Not kept: the compliance policy blocked this question.)';
+export const WITHHELD_REDACTED_QUESTION =
+  '(Not kept: the compliance policy redacted this question and its redacted form could not be separated from its context.)';
+
+/**
+ * The question as the conversation file may keep it, taken from the one scan of the message that carried it
+ * (scanning the question again would record every finding twice). That message ends with the question's own
+ * words, after the context and the command's instruction: when the redacted message still starts with that part
+ * unchanged, what follows is the redacted question; when it still ends with the question unchanged, only the
+ * context was redacted. Anything else (a question cut to fit, a redaction across the seam) keeps a placeholder,
+ * so nothing the guard removed is ever written to disk.
+ */
+export function keptQuestionText(question: string, sent: string, scan: ChatInputScan): string {
+  if (scan.decision === 'block') return WITHHELD_QUESTION;
+  if (scan.decision !== 'redact') return question;
+  const own = parseSlashCommand(question).rest;
+  if (own === '') return question;
+  if (!sent.endsWith(own)) return WITHHELD_REDACTED_QUESTION;
+  const before = sent.slice(0, sent.length - own.length);
+  let redacted: string;
+  if (scan.text.startsWith(before)) redacted = scan.text.slice(before.length);
+  else if (scan.text.endsWith(own)) redacted = own;
+  else return WITHHELD_REDACTED_QUESTION;
+  const typed = question.trimEnd();
+  return typed.slice(0, typed.length - own.length) + redacted;
+}
 
 export class ChatBusyError extends Error {
   constructor() {
@@ -178,16 +203,6 @@ export class ChatSession {
     return history;
   }
 
-  /**
-   * The conversation file must not keep what the guard refused to send: the stored question becomes its
-   * redacted form, or a placeholder when the question itself is blocked.
-   */
-  private async keepOnlyWhatMaySend(question: ChatMessageView, ctx: ChatScanContext): Promise<void> {
-    const own = await this.deps.guard.scanInput(question.text, ctx);
-    if (own.decision === 'redact') question.text = own.text;
-    else if (own.decision === 'block') question.text = WITHHELD_QUESTION;
-  }
-
   private async runTurn(input: AskInput, events: ChatEvents): Promise<TurnOutcome> {
     const { requestId, profile } = input;
     const controller = new AbortController();
@@ -249,23 +264,22 @@ export class ChatSession {
         feature: 'chat',
         ...(main ? { filePath: main.path, languageId: main.languageId } : {}),
       };
-      const outgoing: ChatMessage[] = [];
-      for (const message of prompt.messages) {
-        if (message.role !== 'user') {
-          outgoing.push(message);
-          continue;
-        }
+      // The question (the last message) is scanned first: a turn that ends early still knows what to keep of it.
+      const last = prompt.messages.length - 1;
+      const order = [last, ...Array.from({ length: last }, (_, i) => i)];
+      const outgoing: ChatMessage[] = [...prompt.messages];
+      for (const index of order) {
+        const message = prompt.messages[index];
+        if (message?.role !== 'user') continue;
         const scan = await this.deps.guard.scanInput(message.content, scanContext);
-        if (scan.decision === 'block' || scan.decision === 'redact') {
-          await this.keepOnlyWhatMaySend(question, scanContext);
-        }
+        if (index === last) question.text = keptQuestionText(input.text, message.content, scan);
         if (scan.decision === 'block') {
           notify({ kind: 'blocked', message: describeInputScan(scan) });
           return await finish('blocked');
         }
         if (scan.decision === 'redact') notify({ kind: 'redacted', message: describeInputScan(scan) });
         if (scan.decision === 'warn') notify({ kind: 'warned', message: describeInputScan(scan) });
-        outgoing.push({ role: 'user', content: scan.decision === 'redact' ? scan.text : message.content });
+        if (scan.decision === 'redact') outgoing[index] = { role: 'user', content: scan.text };
       }
       if (controller.signal.aborted) return await finish('stopped');
 

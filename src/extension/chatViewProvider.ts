@@ -207,6 +207,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** Resolved when the page has said `ready` (after each load of the view). */
   private pageReady: Promise<void>;
   private markReady: () => void = () => undefined;
+  private pageIsReady = false;
 
   constructor(
     private readonly ctx: AegisContext,
@@ -231,15 +232,28 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private newReadyPromise(): Promise<void> {
+    this.pageIsReady = false;
     return new Promise((resolve) => {
-      this.markReady = resolve;
+      this.markReady = () => {
+        this.pageIsReady = true;
+        resolve();
+      };
     });
+  }
+
+  /**
+   * A new wait for the page only once the last one has been answered: someone may already be waiting on the
+   * pending one (Explain focuses the view and waits before VS Code has even resolved it), and replacing it
+   * would leave them waiting forever.
+   */
+  private expectPageLoad(): void {
+    if (this.pageIsReady) this.pageReady = this.newReadyPromise();
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     for (const d of this.viewDisposables.splice(0)) d.dispose();
     this.view = view;
-    this.pageReady = this.newReadyPromise();
+    this.expectPageLoad();
     const mediaRoot = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [mediaRoot] };
     view.webview.html = this.html(view.webview, mediaRoot);
@@ -262,7 +276,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       view.onDidDispose(() => {
         this.session.stop();
         this.view = undefined;
-        this.pageReady = this.newReadyPromise();
+        this.expectPageLoad();
       }),
     );
   }

@@ -21,6 +21,7 @@ const suites: ReadonlyArray<[name: string, load: () => Promise<unknown>]> = [
   ['completion', () => import('./suites/completion.test')],
   ['testgenTiming', () => import('./suites/testgenTiming.test')],
   ['teamSync', () => import('./suites/teamSync.test')],
+  ['chatExplain', () => import('./suites/chatExplain.test')],
 ];
 
 /**

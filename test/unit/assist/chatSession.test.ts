@@ -8,7 +8,12 @@ import { PASS_THROUGH_GUARD } from '../../../src/assist/chatGuard';
 import type { ChatGuard, ChatOutputStep } from '../../../src/assist/chatGuard';
 import type { ContextItem } from '../../../src/assist/chatPrompt';
 import type { ChatNotice, TurnStatus } from '../../../src/assist/chatProtocol';
-import { ChatSession, WITHHELD_QUESTION } from '../../../src/assist/chatSession';
+import {
+  ChatSession,
+  keptQuestionText,
+  WITHHELD_QUESTION,
+  WITHHELD_REDACTED_QUESTION,
+} from '../../../src/assist/chatSession';
 import type { ChatEvents } from '../../../src/assist/chatSession';
 import { ChatStore } from '../../../src/assist/chatStore';
 import { OpenAITestServer } from '../../fixtures/openaiTestServer';
@@ -77,6 +82,22 @@ const testGuard: ChatGuard = {
     };
   },
 };
+
+/** The test guard, counting its scans and the findings it reports (each finding is one recorded decision). */
+function countingGuard(): ChatGuard & { scans: string[]; decisions: number } {
+  const counted = {
+    ...testGuard,
+    scans: [] as string[],
+    decisions: 0,
+    scanInput: async (text: string, ctx: Parameters<ChatGuard['scanInput']>[1]) => {
+      counted.scans.push(text);
+      const scan = await testGuard.scanInput(text, ctx);
+      counted.decisions += scan.findings.length;
+      return scan;
+    },
+  };
+  return counted;
+}
 
 describe('chat session against the test server', () => {
   const server = new OpenAITestServer();
@@ -261,5 +282,76 @@ describe('chat session against the test server', () => {
     );
     chat.stop();
     assert.equal((await running).status, 'stopped');
+  });
+
+  it('scans a redacted question once and keeps the redacted text of that scan', async () => {
+    server.enqueue({ echo: 'prompt' });
+    const guard = countingGuard();
+    const chat = session(guard);
+    await chat.ask(
+      { requestId: 'g1', text: `/fix  why is ${KEY} rejected?`, profile: profile(), context: [selection] },
+      recorder(),
+    );
+
+    assert.equal(guard.scans.length, 1, JSON.stringify(guard.scans));
+    assert.equal(guard.decisions, 1);
+    const stored = await store.open(chat.conversation.id);
+    assert.equal(stored?.messages[0]?.text, '/fix  why is [AWS_KEY_1] rejected?');
+    const sent = server.requests[0]?.body as { messages: Array<{ role: string; content: string }> };
+    assert.ok(sent.messages[1]?.content.endsWith('Also: why is [AWS_KEY_1] rejected?'));
+  });
+
+  it('scans a blocked question once, sends nothing and keeps only the placeholder', async () => {
+    const guard = countingGuard();
+    const chat = session(guard);
+    const outcome = await chat.ask(
+      { requestId: 'g2', text: 'What does BLOCK-ME do?', profile: profile(), context: [selection] },
+      recorder(),
+    );
+
+    assert.equal(outcome.status, 'blocked');
+    assert.equal(guard.scans.length, 1, JSON.stringify(guard.scans));
+    assert.equal(guard.decisions, 1);
+    assert.equal(server.requests.length, 0);
+    const stored = await store.open(chat.conversation.id);
+    assert.equal(stored?.messages[0]?.text, WITHHELD_QUESTION);
+  });
+
+  it('scans each question once per turn when earlier turns are sent along', async () => {
+    server.enqueue({ text: 'first answer' }, { text: 'second answer' });
+    const guard = countingGuard();
+    const chat = session(guard);
+    await chat.ask({ requestId: 'h1', text: `Is ${KEY} live?`, profile: profile(), context: [] }, recorder());
+    await chat.ask({ requestId: 'h2', text: 'And now?', profile: profile(), context: [] }, recorder());
+
+    // The second turn scans its question and the stored (already redacted) first question: no new finding.
+    assert.equal(guard.scans.length, 3, JSON.stringify(guard.scans));
+    assert.equal(guard.decisions, 1);
+    const stored = await store.open(chat.conversation.id);
+    assert.equal(stored?.messages[0]?.text, 'Is [AWS_KEY_1] live?');
+  });
+});
+
+describe('the question kept after one scan', () => {
+  const redact = (text: string, value: string) => ({
+    decision: 'redact' as const,
+    text: text.split(value).join('<SECRET_1:key>'),
+    findings: [{ ruleId: 'key', message: 'key' }],
+  });
+
+  it('keeps the question unchanged when only its context was redacted', () => {
+    const sent = `Context from my workspace:\n\nconst key = "${KEY}";\n\nTask: Explain it.\n\nAlso: why?`;
+    assert.equal(keptQuestionText('/explain why?', sent, redact(sent, KEY)), '/explain why?');
+  });
+
+  it('keeps a placeholder when the question and its context were both redacted', () => {
+    const sent = `Context:\n\n${KEY}\n\nIs ${KEY} live?`;
+    const kept = keptQuestionText(`Is ${KEY} live?`, sent, redact(sent, KEY));
+    assert.equal(kept, WITHHELD_REDACTED_QUESTION);
+  });
+
+  it('keeps the question as typed when the guard allowed or only warned', () => {
+    const sent = `Is ${KEY} live?`;
+    assert.equal(keptQuestionText(sent, sent, { decision: 'warn', text: sent, findings: [] }), sent);
   });
 });

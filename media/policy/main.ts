@@ -221,7 +221,16 @@ function scheduleScan(): void {
 
 for (const control of [playgroundText, filePath]) control.addEventListener('input', scheduleScan);
 for (const control of [direction, feature]) control.addEventListener('change', scheduleScan);
-layer.addEventListener('change', () => post({ type: 'load', layer: layer.value as EditableLayer }));
+/** The text area holds edits not yet saved: a reload of the same layer (a file watcher, a late answer) must not
+ * throw them away. Choosing another layer is the user's own request to load it. */
+let unsaved = false;
+policyText.addEventListener('input', () => {
+  unsaved = true;
+});
+layer.addEventListener('change', () => {
+  unsaved = false;
+  post({ type: 'load', layer: layer.value as EditableLayer });
+});
 policyText.addEventListener('keydown', (event) => {
   // Ctrl/Cmd+S saves the policy, as in an editor; Tab stays the way out of the text area.
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
@@ -372,8 +381,8 @@ function handle(message: HostMessage): void {
       renderIssues(editorIssues, message.issues);
       return;
     case 'layerText':
-      // An answer for a layer the user has since switched away from is stale.
-      if (message.layer !== layer.value) return;
+      // An answer for a layer the user has since switched away from is stale; so is any reload over unsaved edits.
+      if (message.layer !== layer.value || unsaved) return;
       policyText.dataset.layer = message.layer;
       layerOrigin.textContent = message.editable ? message.origin : t.notEditable;
       policyText.value = message.text;
@@ -384,7 +393,10 @@ function handle(message: HostMessage): void {
       return;
     case 'saved':
       editorStatus.textContent = message.message;
-      if (message.ok) editorIssues.replaceChildren();
+      if (message.ok) {
+        unsaved = false;
+        editorIssues.replaceChildren();
+      }
       return;
   }
 }

@@ -9,6 +9,7 @@ import type { MetricEvent } from '../../src/dashboard/metricEvents';
 import { MetricsStore } from '../../src/dashboard/metricsStore';
 import { startE2eSession } from './e2eSession';
 import type { E2eSession } from './e2eSession';
+import { eventually } from '../support/waitFor';
 
 const DAY = 86_400_000;
 let counter = 0;
@@ -175,7 +176,12 @@ describe('adoption dashboard, as a team lead sees it', function () {
     // VS Code's own save dialog (a quick input holding the proposed path in the workspace): accept it.
     const input = workbench.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
-    assert.match(await input.inputValue(), /aegis-dashboard-.*\.csv$/);
+    // The dialog fills in the proposed name a moment after it opens.
+    await eventually(
+      async () => /aegis-dashboard-.*\.csv$/.test(await input.inputValue()),
+      'the proposed file name in the save dialog',
+      20_000,
+    );
     await workbench.page.keyboard.press('Enter');
     const folder = server.workspace ?? '';
     const deadline = Date.now() + 20_000;

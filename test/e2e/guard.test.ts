@@ -105,6 +105,7 @@ describe('Guard policy playground, as a security engineer sees it', function () 
       .fill(
         'version: 1\nrules:\n  - id: codename-falcon\n    keywords: [Project Falcon]\n    action: block\n    message: Code names stay inside.\n',
       );
+    assert.match(await frame.locator('#editor-text').inputValue(), /codename-falcon/);
     await frame.getByRole('button', { name: 'Save' }).click();
     await frame.locator('#editor-status', { hasText: 'Saved' }).waitFor({ timeout: 20_000 });
     const workspace = current().server.workspace;

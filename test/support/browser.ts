@@ -24,7 +24,8 @@ const chromiumArgs = [
 ];
 
 /** How long a person would wait for the UI to react before calling it broken. */
-const uiTimeoutMs = 20_000;
+// A ceiling, not a pace: a loaded 2-core CI machine can take this long to draw what a person waits for.
+const uiTimeoutMs = 45_000;
 
 export interface BrowserSession {
   readonly context: BrowserContext;

@@ -24,7 +24,7 @@ import {
 } from '../dashboard/dashboardView';
 import type { DashboardViewState } from '../dashboard/dashboardView';
 import { METRIC_DEFINITIONS } from '../dashboard/metricDefinitions';
-import type { MetricDefinition, MetricId } from '../dashboard/metricDefinitions';
+import type { MetricDefinition } from '../dashboard/metricDefinitions';
 import { breakdownToCsv, tilesToCsv, timeSeriesToCsv } from '../dashboard/metricsExport';
 import type { MetricsStore } from '../dashboard/metricsStore';
 import type { AegisContext } from './aegisContext';
@@ -90,86 +90,14 @@ function pageStrings(): DashboardStrings {
   };
 }
 
-/** Labels and tooltips of the metrics on screen, in the UI language (English text = metricDefinitions). */
+/** Labels and tooltips of the metrics on screen, in the UI language: metricDefinitions' English texts are
+ * the keys of the translation bundle, so each definition is written once. */
 function localizedDefinitions(): MetricDefinition[] {
-  const texts: Partial<Record<MetricId, [string, string]>> = {
-    shown: [
-      vscode.l10n.t('Shown'),
-      vscode.l10n.t(
-        'Distinct inline suggestions displayed. A re-display of the same suggestion counts once.',
-      ),
-    ],
-    accepted: [
-      vscode.l10n.t('Accepted'),
-      vscode.l10n.t('Distinct suggestions accepted, fully or partially; each counts once.'),
-    ],
-    adoptionRateByCount: [
-      vscode.l10n.t('Adoption rate'),
-      vscode.l10n.t(
-        'Accepted suggestions / shown suggestions, over the whole period (not an average of daily rates).',
-      ),
-    ],
-    adoptionRateByLines: [
-      vscode.l10n.t('Adoption rate (lines)'),
-      vscode.l10n.t('Accepted lines / lines of shown suggestions, over the whole period.'),
-    ],
-    codeGenerationRate: [
-      vscode.l10n.t('Code generation rate'),
-      vscode.l10n.t(
-        'Characters inserted by the assistant / all characters added to documents (typed, pasted and generated) in the same period.',
-      ),
-    ],
-    retention5m: [
-      vscode.l10n.t('Retention 5 min'),
-      vscode.l10n.t('Share of accepted characters still present 5 minutes after acceptance.'),
-    ],
-    requests: [
-      vscode.l10n.t('Model requests'),
-      vscode.l10n.t('Model requests sent, whatever their outcome, counted when sent.'),
-    ],
-    qpsAverage: [
-      vscode.l10n.t('QPS (average)'),
-      vscode.l10n.t('Model requests per second, averaged over the whole period.'),
-    ],
-    qpsPeak: [
-      vscode.l10n.t('QPS (peak)'),
-      vscode.l10n.t('Requests in the busiest minute of the period, divided by 60.'),
-    ],
-    ttftP50: [
-      vscode.l10n.t('Time to first token p50'),
-      vscode.l10n.t('Median time from sending a request to its first token (debounce excluded).'),
-    ],
-    ttftP95: [
-      vscode.l10n.t('Time to first token p95'),
-      vscode.l10n.t('95th percentile of time to first token (debounce excluded).'),
-    ],
-    totalP50: [
-      vscode.l10n.t('Total time p50'),
-      vscode.l10n.t('Median total time of requests that completed (debounce excluded).'),
-    ],
-    totalP95: [
-      vscode.l10n.t('Total time p95'),
-      vscode.l10n.t('95th percentile of total time of completed requests (debounce excluded).'),
-    ],
-    activeDevelopers: [
-      vscode.l10n.t('Active developers'),
-      vscode.l10n.t(
-        'Developers with at least one user-initiated interaction (accepting a suggestion, a chat message, generating tests, diagnosing, applying an answer).',
-      ),
-    ],
-    guardBlocks: [
-      vscode.l10n.t('Guard blocks'),
-      vscode.l10n.t('Requests or answers the compliance guard blocked, on input and output.'),
-    ],
-    guardRedactions: [
-      vscode.l10n.t('Guard redactions'),
-      vscode.l10n.t('Requests or answers sent on after the compliance guard redacted a sensitive part.'),
-    ],
-  };
-  return Object.values(METRIC_DEFINITIONS).map((definition) => {
-    const text = texts[definition.id];
-    return text === undefined ? definition : { ...definition, label: text[0], description: text[1] };
-  });
+  return Object.values(METRIC_DEFINITIONS).map((definition) => ({
+    ...definition,
+    label: vscode.l10n.t(definition.label),
+    description: vscode.l10n.t(definition.description),
+  }));
 }
 
 function viewerTimeZone(): string {

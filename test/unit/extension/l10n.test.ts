@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
+import { METRIC_DEFINITIONS } from '../../../src/dashboard/metricDefinitions';
 import { PROBLEM_TEMPLATES } from '../../../src/model/profiles';
 
 const root = join(__dirname, '..', '..', '..');
@@ -19,10 +20,13 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * The first argument of every `l10n.t('…')` call whose message is a literal, and the message templates that
- * pure modules hand to l10n.t (the settings problems).
+ * pure modules hand to l10n.t (the settings problems, the metric labels and definitions).
  */
 function l10nMessages(files: string[]): Set<string> {
-  const messages = new Set<string>(Object.values(PROBLEM_TEMPLATES));
+  const messages = new Set<string>([
+    ...Object.values(PROBLEM_TEMPLATES),
+    ...Object.values(METRIC_DEFINITIONS).flatMap((d) => [d.label, d.description]),
+  ]);
   for (const file of files) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {

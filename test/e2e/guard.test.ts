@@ -2,11 +2,12 @@
 // address, and sees each finding highlighted with its rule, category and action; then types a broken policy
 // and sees the problem with its line and field. Everything is read inside the webview frame.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { startE2eSession } from './e2eSession';
 import type { E2eSession } from './e2eSession';
+import { eventually } from '../support/waitFor';
 
 // Built from parts so that this source file itself does not trip secret scanners.
 const AWS_KEY = ['AKIA', 'Q3ZT7WX2', 'LMN4PRS6'].join('');
@@ -110,7 +111,13 @@ describe('Guard policy playground, as a security engineer sees it', function () 
     await frame.locator('#editor-status', { hasText: 'Saved' }).waitFor({ timeout: 20_000 });
     const workspace = current().server.workspace;
     assert.ok(workspace);
-    assert.match(readFileSync(join(workspace, '.aegis', 'policy.yaml'), 'utf8'), /codename-falcon/);
+    // The status may still read "Saved" from an earlier attempt: wait for the file itself.
+    const saved = join(workspace, '.aegis', 'policy.yaml');
+    await eventually(
+      () => existsSync(saved) && /codename-falcon/.test(readFileSync(saved, 'utf8')),
+      'the workspace policy file with the new rule',
+      20_000,
+    );
     await frame.locator('#policy-rules tr', { hasText: 'codename-falcon' }).waitFor({ timeout: 20_000 });
     assert.match(
       await frame.locator('#policy-rules tr', { hasText: 'codename-falcon' }).innerText(),

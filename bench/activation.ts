@@ -1,8 +1,10 @@
 // Activation cost of Aegis in a real VS Code (code-server): the time activate() takes, the time to evaluate
 // the extension bundle, and (for scale) the wall time from opening the workbench until the probe finished.
 // Each run is a fresh code-server and browser. Usage: npm run build && npx tsx bench/activation.ts [--runs N]
+// [--extension DIR]: DIR (default: this repository) is the extension folder to load, with its built dist/, so
+// that two builds can be compared in alternating runs under the same machine load.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { launchBrowser } from '../test/support/browser';
 import { startCodeServer } from '../test/support/codeServer';
 import { repoRoot, runStamp, sampleWorkspace, testRunsDir } from '../test/support/testRunPaths';
@@ -23,8 +25,8 @@ interface RunResult {
   workbenchToProbeMs: number;
 }
 
-async function once(index: number): Promise<RunResult> {
-  const probe = join(repoRoot, 'dist', 'host-bench', 'activationProbe.js');
+async function once(index: number, extensionDir: string): Promise<RunResult> {
+  const probe = join(extensionDir, 'dist', 'host-bench', 'activationProbe.js');
   if (!existsSync(probe)) throw new Error(`${probe} is missing: run \`npm run build\` first.`);
   const out = join(testRunsDir('bench'), `activation-${runStamp()}-${index}.json`);
   rmSync(out, { force: true });
@@ -44,7 +46,7 @@ async function once(index: number): Promise<RunResult> {
     await browser.page.goto(
       server.workbenchUrl({
         payload: [
-          ['extensionDevelopmentPath', server.remoteUri(repoRoot)],
+          ['extensionDevelopmentPath', server.remoteUri(extensionDir)],
           ['extensionTestsPath', server.remoteUri(probe)],
         ],
       }),
@@ -69,8 +71,10 @@ async function once(index: number): Promise<RunResult> {
 async function main(): Promise<void> {
   const runsArg = process.argv.indexOf('--runs');
   const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 5;
+  const extensionArg = process.argv.indexOf('--extension');
+  const extensionDir = extensionArg >= 0 ? resolve(process.argv[extensionArg + 1] ?? '') : repoRoot;
   const results: RunResult[] = [];
-  for (let i = 0; i < runs; i++) results.push(await once(i));
+  for (let i = 0; i < runs; i++) results.push(await once(i, extensionDir));
   const summary = (pick: (r: RunResult) => number) => ({
     p50Ms: round(percentile(results.map(pick), 50)),
     maxMs: round(Math.max(...results.map(pick))),

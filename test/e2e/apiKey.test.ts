@@ -2,42 +2,22 @@
 // Authorization header, and the status bar says the endpoint answers.
 import * as assert from 'node:assert/strict';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 
 describe('API key and endpoint status, as a user sees them', function () {
   const server = new OpenAITestServer();
-  let session: E2eSession | undefined;
   const key = 'e2e-test-key-7f3a9c';
-
-  before(async function () {
-    this.timeout(120_000);
-    await server.start();
-    session = await startE2eSession({
+  const { workbench } = useE2eSession({
+    modelServer: server,
+    session: () => ({
       name: 'e2e-api-key',
       settings: {
         'aegis.models': [{ id: 'e2e', baseUrl: server.baseUrl, model: 'e2e-model', fimDialect: 'qwen' }],
         'aegis.features.completion': 'e2e',
         'aegis.features.chat': 'e2e',
       },
-    });
+    }),
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-    await server.stop();
-  });
-
-  function workbench() {
-    assert.ok(session, 'the e2e session did not start');
-    return session.workbench;
-  }
 
   it('shows the endpoint as reachable in the status bar', async () => {
     // The icon is a glyph; what a screen reader announces says the state in words.

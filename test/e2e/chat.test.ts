@@ -10,8 +10,7 @@ import Database from 'better-sqlite3';
 import type { Frame } from 'playwright-core';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 
 const INSERTED = 'export const AEGIS_INSERTED = 1;';
@@ -49,13 +48,10 @@ function userContent(request: RecordedRequest | undefined): string {
 
 describe('Chat in VS Code, as a user sees it', function () {
   const server = new OpenAITestServer();
-  let session: E2eSession | undefined;
   const dialogs: string[] = [];
-
-  before(async function () {
-    this.timeout(180_000);
-    await server.start();
-    session = await startE2eSession({
+  const { current } = useE2eSession({
+    modelServer: server,
+    session: () => ({
       name: 'e2e-chat',
       settings: {
         'aegis.models': [
@@ -65,29 +61,15 @@ describe('Chat in VS Code, as a user sees it', function () {
         'aegis.features.chat': 'e2e',
         'aegis.completion.enabled': false,
       },
-    });
-    // Any alert/confirm/prompt from any frame (the webview's included) surfaces here.
-    session.workbench.page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss().catch(() => undefined);
-    });
+    }),
+    onStarted: (session) => {
+      // Any alert/confirm/prompt from any frame (the webview's included) surfaces here.
+      session.workbench.page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss().catch(() => undefined);
+      });
+    },
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-    await server.stop();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the e2e session did not start');
-    return session;
-  }
 
   function chatFrame(): Promise<Frame> {
     return current().workbench.webviewFrame({ title: 'Aegis Chat', selector: 'textarea.input' });

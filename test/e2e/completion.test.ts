@@ -6,20 +6,16 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 
 const file = 'src/pricing.ts';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Inline completion, as a user sees it', function () {
   const server = new OpenAITestServer();
-  let session: E2eSession | undefined;
-
-  before(async function () {
-    this.timeout(120_000);
-    await server.start();
-    session = await startE2eSession({
+  const { current } = useE2eSession({
+    modelServer: server,
+    session: () => ({
       name: 'e2e-completion',
       settings: {
         'aegis.models': [
@@ -30,24 +26,8 @@ describe('Inline completion, as a user sees it', function () {
         'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
         'editor.suggestOnTriggerCharacters': false,
       },
-    });
+    }),
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-    await server.stop();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the e2e session did not start');
-    return session;
-  }
 
   /** Saves with Ctrl+S and reads the file from disk until it matches (saving is asynchronous). */
   async function saveAndRead(expected: RegExp): Promise<string> {

@@ -9,8 +9,7 @@ import Database from 'better-sqlite3';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { repoRoot } from '../support/testRunPaths';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession, E2eSessionOptions } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'workspaces', 'testgen-ts');
@@ -47,18 +46,15 @@ function diagnosisAnswer(request: RecordedRequest): string {
 
 describe('Diagnose a file and apply the quick fix, as a user does it', function () {
   const server = new OpenAITestServer();
-  let session: E2eSession | undefined;
-
-  before(async function () {
-    this.timeout(300_000);
-    await server.start();
-    server.setDefault({
-      rule: (request) =>
-        messages(request).some((m) => m.role === 'system' && /You review code/.test(m.content))
-          ? diagnosisAnswer(request)
-          : 'Not a diagnosis request.',
-    });
-    const options: E2eSessionOptions = {
+  server.setDefault({
+    rule: (request) =>
+      messages(request).some((m) => m.role === 'system' && /You review code/.test(m.content))
+        ? diagnosisAnswer(request)
+        : 'Not a diagnosis request.',
+  });
+  const { current } = useE2eSession({
+    modelServer: server,
+    session: () => ({
       name: 'e2e-diagnosis',
       workspace: fixture,
       settings: {
@@ -75,26 +71,8 @@ describe('Diagnose a file and apply the quick fix, as a user does it', function 
         'aegis.features.diagnosis': 'e2e',
         'aegis.completion.enabled': false,
       },
-    };
-    // On a loaded machine the extension host can start later than the session's wait; one retry absorbs that.
-    session = await startE2eSession(options).catch(() => startE2eSession(options));
+    }),
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-    await server.stop();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the e2e session did not start');
-    return session;
-  }
 
   it('shows the finding in the Problems panel and its quick fix changes the file', async function () {
     this.timeout(180_000);

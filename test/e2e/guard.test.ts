@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 
 // Built from parts so that this source file itself does not trip secret scanners.
@@ -18,27 +17,7 @@ const PASTED = [
 ].join('\n');
 
 describe('Guard policy playground, as a security engineer sees it', function () {
-  let session: E2eSession | undefined;
-
-  before(async function () {
-    this.timeout(180_000);
-    session = await startE2eSession({ name: 'e2e-guard' });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the e2e session did not start');
-    return session;
-  }
+  const { current } = useE2eSession({ session: { name: 'e2e-guard' } });
 
   async function playground(): Promise<Frame> {
     return current().workbench.webviewFrame({ title: 'Aegis Guard Policy', selector: '#playground-text' });

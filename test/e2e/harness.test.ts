@@ -4,45 +4,19 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchBrowser } from '../support/browser';
-import type { BrowserSession } from '../support/browser';
-import { startCodeServer } from '../support/codeServer';
-import type { CodeServer } from '../support/codeServer';
 import { sampleWorkspace } from '../support/testRunPaths';
+import { useE2eSession } from './e2eSession';
 
 describe('e2e harness against a real VS Code (probe extension)', function () {
-  let server: CodeServer | undefined;
-  let browser: BrowserSession | undefined;
-
-  before(async function () {
-    this.timeout(120_000);
-    server = await startCodeServer({ name: 'e2e-harness', workspace: sampleWorkspace });
-    browser = await launchBrowser();
-    const probe = join(__dirname, 'probe-extension');
-    await browser.workbench.open(
-      server.workbenchUrl({ payload: [['extensionDevelopmentPath', server.remoteUri(probe)]] }),
-    );
-    await browser.workbench.statusBarText('probe.ready');
+  const { current } = useE2eSession({
+    session: {
+      name: 'e2e-harness',
+      developmentExtension: { path: join(__dirname, 'probe-extension'), readyItem: 'probe.ready' },
+    },
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && browser !== undefined) {
-      await browser.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  function session() {
-    assert.ok(server && browser, 'the harness session did not start');
-    return { server, workbench: browser.workbench };
-  }
 
   it('reads a two-line ghost text, accepts it with Tab, and the saved file contains it', async () => {
-    const { server, workbench } = session();
+    const { server, workbench } = current();
     await workbench.openFile('src/cart.ts');
     await workbench.press('Control+End');
     await workbench.type('\nconst total = ');
@@ -68,7 +42,7 @@ describe('e2e harness against a real VS Code (probe extension)', function () {
   });
 
   it('runs the exact palette command when a longer one ranks first, and reads inside the webview it opens', async () => {
-    const { workbench } = session();
+    const { workbench } = current();
     await workbench.openFile('README.md');
     // Fuzzy matching ranks "Markdown: Open Locked Preview to the Side" above "Markdown: Open Preview".
     await workbench.runCommand('Markdown: Open Preview');

@@ -1,31 +1,10 @@
 // The packaged extension, installed from its .vsix into a real VS Code in a real browser: the person
 // opening the sample workspace sees the Aegis status bar item and can open the Aegis log.
 import * as assert from 'node:assert/strict';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 
 describe('Aegis, installed from its .vsix, in code-server', function () {
-  let session: E2eSession | undefined;
-
-  before(async function () {
-    this.timeout(120_000);
-    session = await startE2eSession({ name: 'e2e-smoke' });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-  });
-
-  function workbench() {
-    assert.ok(session, 'the e2e session did not start');
-    return session.workbench;
-  }
+  const { workbench } = useE2eSession({ session: { name: 'e2e-smoke' } });
 
   it('shows the Aegis item in the status bar', async () => {
     const text = await workbench().statusBarText('aegis.status');

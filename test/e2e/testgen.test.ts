@@ -10,8 +10,7 @@ import Database from 'better-sqlite3';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { repoRoot } from '../support/testRunPaths';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession, E2eSessionOptions } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'workspaces', 'testgen-ts');
@@ -49,20 +48,17 @@ function isTestGenRequest(request: RecordedRequest): boolean {
 
 describe('Generate tests from the CodeLens, as a user does it', function () {
   const server = new OpenAITestServer();
-  let session: E2eSession | undefined;
-
-  before(async function () {
-    this.timeout(300_000);
-    await server.start();
-    server.setDefault({
-      rule: (request) => {
-        const prompt = lastUserMessage(request);
-        if (/Write unit tests for `applyDiscount`/.test(prompt))
-          return `Here are the tests.\n\n\`\`\`ts\n${APPLY_DISCOUNT_TESTS}\n\`\`\`\n`;
-        return 'I can only test applyDiscount.';
-      },
-    });
-    const options: E2eSessionOptions = {
+  server.setDefault({
+    rule: (request) => {
+      const prompt = lastUserMessage(request);
+      if (/Write unit tests for `applyDiscount`/.test(prompt))
+        return `Here are the tests.\n\n\`\`\`ts\n${APPLY_DISCOUNT_TESTS}\n\`\`\`\n`;
+      return 'I can only test applyDiscount.';
+    },
+  });
+  const { current } = useE2eSession({
+    modelServer: server,
+    session: () => ({
       name: 'e2e-testgen',
       workspace: fixture,
       settings: {
@@ -79,26 +75,8 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
         'aegis.features.tests': 'e2e',
         'aegis.completion.enabled': false,
       },
-    };
-    // On a loaded machine the extension host can start later than the session's wait; one retry absorbs that.
-    session = await startE2eSession(options).catch(() => startE2eSession(options));
+    }),
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-    await server.stop();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the e2e session did not start');
-    return session;
-  }
 
   it('proposes a test file as a diff, writes it on Accept, and the tests pass', async function () {
     this.timeout(180_000);

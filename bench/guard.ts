@@ -3,15 +3,18 @@
 // and the scan latency of a 16 KB prompt. Prints one JSON object on stdout.
 // Run: npx tsx bench/guard.ts
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { builtInDetectors, KeywordPrefilter, runDetectors } from '../src/guard/keywordPrefilter';
+import { loadPolicyLayers } from '../src/guard/policyLoader';
 import { loadEvalSet, scoreCategory } from '../test/fixtures/guard-eval/evalScoring';
 import type { PredictedSpan } from '../test/fixtures/guard-eval/evalScoring';
 
 const ROOT = join(__dirname, '..');
 const CORPUS_BYTES = 1024 * 1024;
 const PROMPT_BYTES = 16 * 1024;
-const PROMPT_RUNS = 2000;
+const PROMPT_RUNS = 5000;
+const PROMPT_WARMUP = 500;
 
 function round(n: number, digits = 4): number {
   const f = 10 ** digits;
@@ -115,17 +118,30 @@ async function main(): Promise<void> {
   }
   theirTimes.sort((a, b) => a - b);
 
-  // Latency of one 16 KB prompt (taken from the middle of the corpus, with a secret in it).
+  // Latency of one 16 KB prompt (taken from the middle of the corpus, with a secret in it), through the path
+  // a request takes: the recommended policy's scanInput (prefilter, detectors, rules, allowlists, redaction,
+  // audit events with their hashes). Wall time and the process's CPU time are both taken per scan: on a
+  // loaded machine the wall p99 measures the scheduler, the CPU p99 the scanner.
   const promptStart = corpus.indexOf('CONFIG_VALUE', CORPUS_BYTES / 2) - PROMPT_BYTES / 2;
   const prompt = corpus.slice(Math.max(0, promptStart), Math.max(0, promptStart) + PROMPT_BYTES);
-  for (let i = 0; i < 200; i++) runDetectors(prompt, detectors, prefilter);
+  let audited = 0;
+  const { guard } = loadPolicyLayers({ audit: { salt: 'bench', sink: () => void audited++ } });
+  const scan = (): number =>
+    guard.scanInput(prompt, { feature: 'chat', filePath: 'src/config.ts' }).findings.length;
+  for (let i = 0; i < PROMPT_WARMUP; i++) scan();
   const lat: number[] = [];
+  const cpu: number[] = [];
+  let promptFindings = 0;
   for (let i = 0; i < PROMPT_RUNS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = nowMs();
-    runDetectors(prompt, detectors, prefilter);
+    promptFindings = scan();
     lat.push(nowMs() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   lat.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
 
   const result = {
     bench: 'guard',
@@ -163,14 +179,22 @@ async function main(): Promise<void> {
     prompt16k: {
       bytes: prompt.length,
       runs: PROMPT_RUNS,
+      warmupRuns: PROMPT_WARMUP,
+      findings: promptFindings,
+      auditEvents: audited,
       p50Ms: round(percentile(lat, 50), 3),
       p99Ms: round(percentile(lat, 99), 3),
+      cpuP50Ms: round(percentile(cpu, 50), 3),
+      cpuP99Ms: round(percentile(cpu, 99), 3),
     },
+    loadAverage1m: round(loadavg()[0] ?? 0, 2),
+    cores: cpus().length,
     targets: {
       secretRecallAndPrecisionAtLeast095: ourSecret.recall >= 0.95 && ourSecret.precision >= 0.95,
       piiRecallAndPrecisionAtLeast098: ourPii.recall >= 0.98 && ourPii.precision >= 0.98,
       aboveSecretlint: ourSecret.recall > theirSecret.recall && ourSecret.precision >= theirSecret.precision,
       prompt16kP99Below2Ms: percentile(lat, 99) < 2,
+      prompt16kCpuP99Below2Ms: percentile(cpu, 99) < 2,
     },
   };
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

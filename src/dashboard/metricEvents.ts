@@ -127,6 +127,8 @@ export interface GuardDecisionEvent extends EventEnvelope {
   action: GuardAction;
   feature: Feature;
   matchHash: string;
+  /** Workspace-relative path of the file the matched text came from, when it came from one. Kept locally only. */
+  filePath?: string;
 }
 
 export type MetricEvent =

@@ -11,6 +11,7 @@ import type { AuditEvent, AuditOptions } from '../guard/auditEvents';
 import type { LoadPolicyOptions } from '../guard/policyLoader';
 import type { EffectivePolicy, LayerName, MergeViolation } from '../guard/policyMerge';
 import type { PolicyIssue } from '../guard/policySchema';
+import type { RemotePolicy } from '../guard/remotePolicy';
 import type { Guard, GuardFinding, ScanResult } from '../guard/scanTypes';
 import { findWorkspacePolicy, moderate, readPolicyLocation } from './guardSources';
 import type { LocatedSource } from './guardSources';
@@ -21,6 +22,12 @@ import type { AegisStatusBar } from './statusBar';
 export const SALT_KEY = 'aegis.guard.auditSalt';
 const FEATURES: ReadonlySet<string> = new Set<Feature>(['completion', 'chat', 'tests', 'diagnosis']);
 const RELOAD_DELAY_MS = 300;
+/** How often an https organisation policy is asked for again (a conditional request: usually a 304). */
+export const ORG_POLICY_REFRESH_MS = 15 * 60_000;
+/** Regaining focus re-checks the policy, but not more often than this. */
+const FOCUS_REFRESH_MIN_AGE_MS = 60_000;
+/** A load right after a refresh (the reload it triggered) uses that refresh instead of asking again. */
+const LOAD_REUSE_MS = 5_000;
 
 export interface GuardServiceDeps {
   extension: vscode.ExtensionContext;
@@ -66,6 +73,8 @@ export class GuardService implements vscode.Disposable {
   private saltPromise: Promise<string> | undefined;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private watchers: vscode.Disposable[] = [];
+  private remote: RemotePolicy | undefined;
+  private readonly refreshTimer: ReturnType<typeof setInterval>;
   private readonly reported = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<GuardSnapshot>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
@@ -80,7 +89,47 @@ export class GuardService implements vscode.Disposable {
         if (e.affectsConfiguration('aegis.guard')) this.scheduleReload();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleReload()),
+      vscode.window.onDidChangeWindowState((state) => {
+        if (state.focused) void this.refreshRemote(FOCUS_REFRESH_MIN_AGE_MS);
+      }),
     );
+    // Settings and file watchers cover local policies; a policy on a server changes without telling us.
+    this.refreshTimer = setInterval(() => void this.refreshRemote(0), ORG_POLICY_REFRESH_MS);
+    this.refreshTimer.unref?.();
+  }
+
+  /** Asks the organisation policy's server again (if it is one) and reloads when the answer changed. */
+  async refreshRemote(maxAgeMs = 0): Promise<boolean> {
+    const remote = this.remote;
+    if (!remote || !this.loading) return false;
+    const refresh = await remote.refresh(maxAgeMs);
+    if (refresh.changed && remote === this.remote) this.scheduleReload();
+    return refresh.changed;
+  }
+
+  private async readOrganisation(setting: string, required: boolean): Promise<LocatedSource | undefined> {
+    if (!setting) {
+      this.remote = undefined;
+      return undefined;
+    }
+    if (!/^https:\/\//i.test(setting)) {
+      this.remote = undefined;
+      return readPolicyLocation(setting);
+    }
+    if (this.remote?.url !== setting) {
+      // Loaded on first use: the schema validator it brings has no place on the activation path.
+      const { RemotePolicy: Remote } = await import('../guard/remotePolicy');
+      this.remote = new Remote(setting);
+    }
+    const refresh = await this.remote.refresh(LOAD_REUSE_MS);
+    const source = this.remote.sourceFor(refresh, required);
+    if (source !== refresh.latest && refresh.lastGood) {
+      const when = new Date(refresh.lastGood.fetchedAt).toISOString();
+      this.deps.logger.warn(
+        `guard: the organisation policy (${setting}) could not be refreshed (${refresh.latest.error ?? 'invalid'}); the copy fetched at ${when} stays in force`,
+      );
+    }
+    return source;
   }
 
   /** The guard for the current policy, loading the layers on the first call. */
@@ -173,7 +222,7 @@ export class GuardService implements vscode.Disposable {
     const required = config.get<boolean>('organizationPolicyRequired', false);
     const userSetting = config.get<string>('userPolicy', '').trim();
     const [organisation, user, workspace, salt] = await Promise.all([
-      orgSetting ? readPolicyLocation(orgSetting) : undefined,
+      this.readOrganisation(orgSetting, required),
       userSetting ? readPolicyLocation(userSetting) : undefined,
       findWorkspacePolicy(),
       this.salt(),
@@ -304,6 +353,8 @@ export class GuardService implements vscode.Disposable {
       action: event.action,
       feature: event.feature as Feature,
       matchHash: event.matchHash,
+      // Workspace-relative (the adapters' callers use asRelativePath); the path is local metadata, not the value.
+      ...(event.filePath !== undefined ? { filePath: event.filePath } : {}),
     });
   }
 
@@ -365,6 +416,7 @@ export class GuardService implements vscode.Disposable {
 
   dispose(): void {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    clearInterval(this.refreshTimer);
     for (const d of [...this.watchers.splice(0), ...this.disposables.splice(0)].reverse()) d.dispose();
   }
 }

@@ -29,8 +29,16 @@ function foldAscii(c: number): number {
 export class KeywordPrefilter {
   private readonly ids: string[];
   private readonly alwaysRun: string[];
-  /** Dense ASCII transition table with failure links folded in: delta[state * 128 + char]. */
+  /**
+   * Dense transition table over a compressed ASCII alphabet, failure links folded in:
+   * delta[state * classCount + classOf[char]]. Characters that occur in no keyword share class 0, so the
+   * table is a few dozen columns wide instead of 128 and stays in cache while scanning.
+   */
   private readonly delta: Int32Array;
+  private readonly classOf: Uint8Array;
+  private readonly classCount: number;
+  /** 1 for states where at least one keyword ends (directly or through a failure link). */
+  private readonly accepting: Uint8Array;
   /** Goto edges on non-ASCII characters (rare in keywords), resolved through `fail` at scan time. */
   private readonly wide: Map<number, number>[];
   private readonly fail: Int32Array;
@@ -110,7 +118,33 @@ export class KeywordPrefilter {
       }
     }
     // Root's children were queued before the loop with fail 0; their outputs need no merge.
-    this.delta = delta;
+    // Compress the alphabet: ASCII characters whose columns are identical (all those in no keyword) share one.
+    const classOf = new Uint8Array(ASCII);
+    const columnKey = new Map<string, number>();
+    const representative: number[] = [];
+    for (let c = 0; c < ASCII; c++) {
+      if (c >= 65 && c <= 90) continue;
+      const column: number[] = [];
+      for (let st = 0; st < n; st++) column.push(delta[st * ASCII + c] ?? 0);
+      const key = column.join(',');
+      let cls = columnKey.get(key);
+      if (cls === undefined) {
+        cls = representative.length;
+        columnKey.set(key, cls);
+        representative.push(c);
+      }
+      classOf[c] = cls;
+    }
+    for (let c = 65; c <= 90; c++) classOf[c] = classOf[c + 32] ?? 0;
+    const classCount = representative.length;
+    const compact = new Int32Array(n * classCount);
+    for (let st = 0; st < n; st++) {
+      for (let k = 0; k < classCount; k++)
+        compact[st * classCount + k] = delta[st * ASCII + (representative[k] ?? 0)] ?? 0;
+    }
+    this.classOf = classOf;
+    this.classCount = classCount;
+    this.delta = compact;
     this.wide = wide;
     this.fail = fail;
     this.outStart = new Int32Array(n + 1);
@@ -122,20 +156,22 @@ export class KeywordPrefilter {
     this.outStart[n] = total;
     this.outList = new Int32Array(total);
     out.forEach((list, i) => this.outList.set(list, this.outStart[i] ?? 0));
+    this.accepting = new Uint8Array(n);
+    out.forEach((list, i) => (this.accepting[i] = list.length > 0 ? 1 : 0));
   }
 
   /** Ids of the detectors that may match `text`: keyword hits plus the always-run detectors. */
   candidates(text: string): Set<string> {
     const hit = new Uint8Array(this.ids.length);
     const result = new Set<string>(this.alwaysRun);
-    const { delta, outStart, outList, wide, fail } = this;
+    const { delta, classOf, classCount, accepting, outStart, outList, wide, fail } = this;
     const len = text.length;
     let s = 0;
     for (let i = 0; i < len; i++) {
       let c = text.charCodeAt(i);
       if (c < ASCII) {
-        if (c >= 65 && c <= 90) c += 32;
-        s = delta[s * ASCII + c];
+        // Upper-case letters were folded when the classes were built: they share their lower-case column.
+        s = delta[s * classCount + classOf[c]];
       } else {
         c = foldNonAscii(c);
         for (;;) {
@@ -148,6 +184,7 @@ export class KeywordPrefilter {
           s = fail[s];
         }
       }
+      if (accepting[s] === 0) continue;
       const from = outStart[s];
       const to = outStart[s + 1];
       for (let k = from; k < to; k++) {

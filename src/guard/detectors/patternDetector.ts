@@ -111,20 +111,64 @@ export interface AssignmentSpec {
 // After the key: optional closing quote, an assignment operator (=, :, :=, =>, or an XML `>`), an
 // optional opening quote. `==` comparisons are excluded.
 const ASSIGN = `[\\w.-]{0,24}?["'\`]?\\s{0,4}(?::=|=>|=(?!=)|:(?!:)|>)\\s{0,4}["'\`]?`;
-// Namespacing segments before the key name: MY_APP_, config.db., spring-datasource-.
-const KEY_PREFIX = '(?:[A-Za-z0-9]{1,20}[_.-]){0,4}';
 const VALUE_CAPTURE = `(?<v>[^\\s"'\`<>,;()\\[\\]{}]{8,400})`;
 
 /** A secret identified by the name it is assigned to, with a value of a known shape. */
 export function assignmentDetector(spec: AssignmentSpec): RankedDetector {
-  const pattern = new RegExp(`(?<![\\w.-])${KEY_PREFIX}(?:${spec.key})${ASSIGN}${VALUE_CAPTURE}`, 'gi');
+  // The regex starts at the key name, not at the namespacing before it: a leading lookbehind and a repeated
+  // optional prefix made the engine try (and backtrack) at every word of the text. The prefix is checked
+  // backwards from the key instead (`hasKeyPrefix`): up to four MY_APP_ or config.db. segments.
+  const pattern = new RegExp(`(?:${spec.key})${ASSIGN}${VALUE_CAPTURE}`, 'gdi');
   const shape = spec.value;
-  return patternDetector({
+  return {
     id: spec.id,
+    category: 'secret',
     description: spec.description,
     keywords: spec.keywords,
-    pattern,
     specificity: spec.specificity ?? Specificity.assignment + 1,
-    validate: (value) => shape.test(value),
-  });
+    find(text: string): DetectorMatch[] {
+      const out: DetectorMatch[] = [];
+      const re = new RegExp(pattern);
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (!hasKeyPrefix(text, m.index)) {
+          // Another key may start inside this one (`az_client_secret` in `aaz_client_secret`).
+          re.lastIndex = m.index + 1;
+          continue;
+        }
+        const span = m.indices?.groups?.v;
+        if (span === undefined) continue;
+        const [start, end] = span;
+        const value = text.slice(start, end);
+        if (isPlaceholderValue(value) || !shape.test(value)) continue;
+        out.push({ start, end });
+      }
+      return out;
+    },
+  };
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isSeparator(c: number): boolean {
+  return c === 95 || c === 46 || c === 45; // _ . -
+}
+
+/**
+ * Whether the key starting at `keyAt` stands at the start of an identifier, possibly after up to four
+ * namespacing segments of 1-20 letters or digits each followed by `_`, `.` or `-` (MY_APP_, config.db.).
+ */
+export function hasKeyPrefix(text: string, keyAt: number): boolean {
+  let i = keyAt;
+  for (let segments = 0; ; segments++) {
+    const before = i > 0 ? text.charCodeAt(i - 1) : -1;
+    if (before < 0 || !(isAlnum(before) || isSeparator(before))) return true;
+    if (segments === 4 || !isSeparator(before)) return false;
+    let j = i - 1;
+    while (j > 0 && i - 1 - j <= 20 && isAlnum(text.charCodeAt(j - 1))) j--;
+    const run = i - 1 - j;
+    if (run < 1 || run > 20) return false;
+    i = j;
+  }
 }

@@ -241,7 +241,10 @@ describe('Guard adapters in the extension host', function () {
 
   it('restores a chat prompt placeholder locally for Insert, and never sends the key', async () => {
     const chat = chatGuardFrom(service);
-    const scan = await chat.scanInput(`Why does this fail?\nconst key = '${AWS_KEY}';`, { feature: 'chat' });
+    const scan = await chat.scanInput(`Why does this fail?\nconst key = '${AWS_KEY}';`, {
+      feature: 'chat',
+      filePath: 'src/config.ts',
+    });
     assert.equal(scan.decision, 'redact');
     assert.ok(!scan.text.includes(AWS_KEY));
     const placeholder = /<SECRET_\d+:[a-z0-9._*-]+>/.exec(scan.text)?.[0];
@@ -254,6 +257,7 @@ describe('Guard adapters in the extension host', function () {
     assert.ok(decision && decision.kind === 'guardDecision');
     assert.equal(decision.ruleId, 'secrets-input');
     assert.equal(decision.feature, 'chat');
+    assert.equal(decision.filePath, 'src/config.ts', 'the decision names the file the key came from');
     assert.match(decision.matchHash, /^[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(recorded).includes(AWS_KEY), 'the audit event holds no value');
     assert.ok(!logged.join('\n').includes(AWS_KEY), 'the log holds no value');
@@ -262,7 +266,7 @@ describe('Guard adapters in the extension host', function () {
   it('catches a key split across two chunks of a streamed answer', async () => {
     const chat = chatGuardFrom(service);
     await chat.scanInput('How do I read a config file?', { feature: 'chat' });
-    const scanner = chat.createOutputScanner({ feature: 'chat' });
+    const scanner = chat.createOutputScanner({ feature: 'chat', filePath: 'src/reader.ts' });
     const half = AWS_KEY.length / 2;
     const shown = [
       scanner.push(`Use this: ${AWS_KEY.slice(0, half)}`),
@@ -273,6 +277,9 @@ describe('Guard adapters in the extension host', function () {
     assert.ok(!text.includes(AWS_KEY), 'the key is not shown');
     assert.match(text, /\[REDACTED:[a-z0-9-]+\] and go\./);
     assert.ok(shown.some((s) => s.notice?.includes('secrets-output')));
+    const decision = recorded.find((e) => e.kind === 'guardDecision' && e.direction === 'output');
+    assert.ok(decision && decision.kind === 'guardDecision');
+    assert.equal(decision.filePath, 'src/reader.ts', 'the output decision names the same file');
   });
 
   it('explains a block to tests and diagnosis with the rule and whom to ask', async () => {
@@ -295,6 +302,10 @@ describe('Guard adapters in the extension host', function () {
       assert.match(verdict.reason ?? '', /private-keys/);
       assert.match(verdict.reason ?? '', /https:\/\/security\.example\.test\/exceptions/);
       assert.ok(!(verdict.reason ?? '').includes(KEY_BODY));
+      const decision = recorded.find((e) => e.kind === 'guardDecision' && e.ruleId === 'private-keys');
+      assert.ok(decision && decision.kind === 'guardDecision');
+      assert.equal(decision.filePath, 'src/k.ts');
+      assert.equal(decision.feature, 'tests');
       const path = await guard('API_KEY=x', {
         direction: 'input',
         feature: 'diagnosis',

@@ -160,6 +160,27 @@ describe('guard scanner', () => {
     assert.notEqual(otherEvents[0], events[0]?.matchHash);
   });
 
+  it('records the file path on output scans and on streamed answers, as on the input scan', () => {
+    const { guard, events } = guardFrom(BASIC);
+    guard.scanOutput(`use ${AWS_KEY}`, { feature: 'diagnosis', filePath: 'src/billing.ts' });
+    const stream = guard.openOutputStream({ feature: 'chat', filePath: 'src/app/main.ts' });
+    // The key arrives split across chunks; the decision is still recorded against the chat's file.
+    stream.push(`here: ${AWS_KEY.slice(0, 9)}`);
+    stream.push(`${AWS_KEY.slice(9)} done\n`);
+    stream.end();
+    guard.scanOutput(`and ${OTHER_AWS_KEY}`, { feature: 'chat' });
+    assert.deepEqual(
+      events.map((e) => [e.ruleId, e.direction, e.feature, e.filePath]),
+      [
+        ['keys-out', 'output', 'diagnosis', 'src/billing.ts'],
+        ['keys-out', 'output', 'chat', 'src/app/main.ts'],
+        ['keys-out', 'output', 'chat', undefined],
+      ],
+    );
+    // No path at all rather than an empty one when nothing stands behind the text.
+    assert.ok(!('filePath' in (events[2] ?? {})));
+  });
+
   it('runs a catastrophic-backtracking pattern in linear time and finds nothing', () => {
     const { guard, issues } = guardFrom(
       'version: 1\nrules:\n  - id: evil\n    pattern: "(a+)+$"\n    direction: both\n    action: block\n',

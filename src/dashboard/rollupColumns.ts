@@ -40,6 +40,12 @@ export const ROLLUP_COUNTERS = [
 ] as const;
 
 export type RollupCounter = (typeof ROLLUP_COUNTERS)[number];
+
+/** The counter columns of a rollup table in a CREATE TABLE statement, one per line, of the given SQL type
+ * (the team database's schema is generated from this, as the local store's is from ROLLUP_COUNTERS). */
+export function rollupCounterColumnsSql(sqlType: string): string {
+  return ROLLUP_COUNTERS.map((name) => `  ${name} ${sqlType} NOT NULL DEFAULT 0`).join(',\n');
+}
 export type Totals = Record<RollupCounter, number>;
 
 /** Rollup bucket width. Every real time-zone offset is a multiple of 15 minutes, so any local day or hour is

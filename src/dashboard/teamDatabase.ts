@@ -171,26 +171,30 @@ export async function connectTeamDatabase(settings: TeamDatabaseSettings): Promi
 
 /** Applies the missing migrations in one transaction under an advisory lock (two administrators running it
  * at once is safe), then (re)grants the two roles' privileges when those roles exist. Runs as the owner of
- * the schema. Returns the version before and after. */
-export async function migrateTeamDatabase(client: Client): Promise<{ from: number; to: number }> {
+ * the schema. Returns the version before and after. `target` stops at an older version (tests of an
+ * upgrade start from one). */
+export async function migrateTeamDatabase(
+  client: Client,
+  target: number = TEAM_SCHEMA_VERSION,
+): Promise<{ from: number; to: number }> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(424242001)');
     await client.query('CREATE TABLE IF NOT EXISTS team_schema_version (version integer NOT NULL)');
     const rows = (await client.query<{ version: number }>('SELECT version FROM team_schema_version')).rows;
     const from = rows.length === 0 ? 0 : rows[0].version;
+    const to = Math.max(from, Math.min(target, TEAM_SCHEMA_VERSION));
     if (from > TEAM_SCHEMA_VERSION) {
       throw new TeamDatabaseError(
         'schema',
         `The team database has schema version ${from}; this Aegis understands up to ${TEAM_SCHEMA_VERSION}. Update Aegis.`,
       );
     }
-    for (let version = from; version < TEAM_SCHEMA_VERSION; version += 1) {
+    for (let version = from; version < to; version += 1) {
       await client.query(TEAM_MIGRATIONS[version]);
     }
-    if (rows.length === 0)
-      await client.query('INSERT INTO team_schema_version VALUES ($1)', [TEAM_SCHEMA_VERSION]);
-    else await client.query('UPDATE team_schema_version SET version = $1', [TEAM_SCHEMA_VERSION]);
+    if (rows.length === 0) await client.query('INSERT INTO team_schema_version VALUES ($1)', [to]);
+    else await client.query('UPDATE team_schema_version SET version = $1', [to]);
     const roles = await client.query<{ n: string }>(
       'SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1)',
       [[TEAM_WRITER_ROLE, TEAM_READER_ROLE]],
@@ -203,7 +207,7 @@ export async function migrateTeamDatabase(client: Client): Promise<{ from: numbe
       now + 366 * 86_400_000,
     ]);
     await client.query('COMMIT');
-    return { from, to: TEAM_SCHEMA_VERSION };
+    return { from, to };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

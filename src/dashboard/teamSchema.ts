@@ -2,7 +2,7 @@
 // by month, and rollup and request-sample tables with the same names, columns and bucket widths as the local
 // SQLite store (generated from the same ROLLUP_COUNTERS and ROLLUP_LEVELS), plus a `team` column. Rollups
 // are maintained by a statement trigger on the event table, so writers need nothing but INSERT.
-import { ROLLUP_COUNTERS } from './rollupColumns';
+import { ROLLUP_COUNTERS, rollupCounterColumnsSql } from './rollupColumns';
 import type { RollupCounter } from './rollupColumns';
 import { ROLLUP_LEVELS, samplesTableOf } from './storeSchema';
 
@@ -173,18 +173,23 @@ export const COUNTER_SQL: Readonly<Record<RollupCounter, string>> = (() => {
 
 const KEY = 'bucket, team, developer_id, language, feature, model';
 
-function rollupTable(table: string): string {
-  const counters = ROLLUP_COUNTERS.map((name) => `  ${name} bigint NOT NULL DEFAULT 0`).join(',\n');
+/** A table of every rollup counter per `keys` (text columns; `bucket` first when present). Every
+ * counter table of the team database (developer-level, team-level, developer-day) comes from here. */
+function counterTable(table: string, keys: readonly string[]): string {
+  const keyColumns = keys.map((key) => `  ${key} ${key === 'bucket' ? 'bigint' : 'text'} NOT NULL,`);
   return `CREATE TABLE ${table} (
-  bucket bigint NOT NULL,
-  team text NOT NULL,
-  developer_id text NOT NULL,
-  language text NOT NULL,
-  feature text NOT NULL,
-  model text NOT NULL,
-${counters},
-  PRIMARY KEY (${KEY})
+${keyColumns.join('\n')}
+${rollupCounterColumnsSql('bigint')},
+  PRIMARY KEY (${keys.join(', ')})
 );`;
+}
+
+const DEVELOPER_KEYS = KEY.split(', ');
+const TEAM_KEYS = ['bucket', 'team', 'language', 'feature', 'model'];
+const DEVELOPER_DAY_KEYS = ['bucket', 'team', 'developer_id'];
+
+function rollupTable(table: string): string {
+  return counterTable(table, DEVELOPER_KEYS);
 }
 
 /** Samples are float8send() triples (big-endian, unlike the local store's little-endian blobs). */
@@ -282,7 +287,7 @@ export function histogramBinBounds(bin: number): [number, number] {
   return [low, bin >= HISTOGRAM_LAST_BIN ? low * 2 : 2 ** (bin / HISTOGRAM_BINS_PER_DOUBLING)];
 }
 
-const TEAM_KEY = 'bucket, team, language, feature, model';
+const TEAM_KEY = TEAM_KEYS.join(', ');
 
 function binSql(column: string): string {
   // LEAST ignores NULLs, so a missing latency is kept out explicitly.
@@ -406,16 +411,7 @@ REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
 `;
 
 function teamRollupTable(table: string): string {
-  const counters = ROLLUP_COUNTERS.map((name) => `  ${name} bigint NOT NULL DEFAULT 0`).join(',\n');
-  return `CREATE TABLE ${table} (
-  bucket bigint NOT NULL,
-  team text NOT NULL,
-  language text NOT NULL,
-  feature text NOT NULL,
-  model text NOT NULL,
-${counters},
-  PRIMARY KEY (${TEAM_KEY})
-);`;
+  return counterTable(table, TEAM_KEYS);
 }
 
 function histogramTable(table: string): string {
@@ -491,13 +487,7 @@ function developerDayFoldSql(source: string): string {
 /** Version 3: the developer-day table, folded by the same trigger and backfilled from rollup_1d (the same
  * sums, already grouped). */
 const MIGRATION_3 = `
-CREATE TABLE ${DEVELOPER_DAY_TABLE} (
-  bucket bigint NOT NULL,
-  team text NOT NULL,
-  developer_id text NOT NULL,
-${ROLLUP_COUNTERS.map((name) => `  ${name} bigint NOT NULL DEFAULT 0`).join(',\n')},
-  PRIMARY KEY (bucket, team, developer_id)
-);
+${counterTable(DEVELOPER_DAY_TABLE, DEVELOPER_DAY_KEYS)}
 
 CREATE OR REPLACE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_temp AS $fn$
@@ -515,8 +505,126 @@ SELECT bucket, team, developer_id, ${ROLLUP_COUNTERS.map((c) => `SUM(${c})`).joi
 FROM rollup_1d GROUP BY 1, 2, 3;
 `;
 
+/** The trigger body of schema version 4: one statement. The batch is aggregated once per 15-minute bucket
+ * and full key (every CASE evaluated once per row), and every other rollup is summed from that aggregate
+ * (a few hundred rows per batch, not a few thousand); latency bins likewise from one per-quarter histogram,
+ * and request samples from one per-quarter concatenation. Data-modifying CTEs all run to completion; each
+ * upserts its keys in sorted order so that concurrent writers lock rows in the same order. */
+function foldBatchSql(): string {
+  const counters = ROLLUP_COUNTERS.join(', ');
+  const caseSums = ROLLUP_COUNTERS.map((c) => `SUM(${COUNTER_SQL[c]}) AS ${c}`).join(', ');
+  const reSums = ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ');
+  const adds = (table: string): string =>
+    ROLLUP_COUNTERS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+  const bucketOf = (ms: number, column = 'q'): string =>
+    ms === 900000 ? column : `(${column} / ${ms}) * ${ms}`;
+  const parts: string[] = [
+    `agg AS MATERIALIZED (
+    SELECT (counted_at / 900000) * 900000 AS q, team, developer_id, language, feature, model, ${caseSums}
+    FROM new_rows GROUP BY 1, 2, 3, 4, 5, 6)`,
+    `smp AS MATERIALIZED (
+    SELECT (counted_at / 900000) * 900000 AS q, team, developer_id, language, feature, model, COUNT(*) AS n,
+      string_agg(float8send(floor(counted_at / 60000.0)) || float8send(COALESCE(ttft_ms, 'NaN'))
+        || float8send(COALESCE(total_ms, 'NaN')), ''::bytea) AS samples
+    FROM new_rows WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4, 5, 6)`,
+    `hst AS MATERIALIZED (
+    SELECT (counted_at / 900000) * 900000 AS q, team, language, feature, model, h.metric, h.bin, COUNT(*) AS n
+    FROM new_rows, LATERAL (VALUES (0::smallint, ${binSql('ttft_ms')}), (1::smallint, ${binSql('total_ms')})) AS h(metric, bin)
+    WHERE kind = 'modelRequest' AND h.bin IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7)`,
+  ];
+  ROLLUP_LEVELS.forEach((level, i) => {
+    const b = bucketOf(level.ms);
+    const samples = samplesTableOf(level.table);
+    const team = TEAM_ROLLUP_TABLES[level.table];
+    const histogram = HISTOGRAM_TABLES[level.table];
+    parts.push(`r${i} AS (
+    INSERT INTO ${level.table} (${KEY}, ${counters})
+    SELECT ${b}, team, developer_id, language, feature, model, ${reSums}
+    FROM agg GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (${KEY}) DO UPDATE SET ${adds(level.table)})`);
+    parts.push(`s${i} AS (
+    INSERT INTO ${samples} (${KEY}, n, samples)
+    SELECT ${b}, team, developer_id, language, feature, model, SUM(n), string_agg(samples, ''::bytea)
+    FROM smp GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (${KEY}) DO UPDATE SET n = ${samples}.n + excluded.n, samples = ${samples}.samples || excluded.samples)`);
+    parts.push(`t${i} AS (
+    INSERT INTO ${team} (${TEAM_KEY}, ${counters})
+    SELECT ${b}, team, language, feature, model, ${reSums}
+    FROM agg GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (${TEAM_KEY}) DO UPDATE SET ${adds(team)})`);
+    parts.push(`h${i} AS (
+    INSERT INTO ${histogram} (${TEAM_KEY}, metric, bin, n)
+    SELECT ${b}, team, language, feature, model, metric, bin, SUM(n)
+    FROM hst GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (${TEAM_KEY}, metric, bin) DO UPDATE SET n = ${histogram}.n + excluded.n)`);
+  });
+  parts.push(`dev AS (
+    INSERT INTO ${DEVELOPER_DAY_TABLE} (bucket, team, developer_id, ${counters})
+    SELECT ${bucketOf(86400000)}, team, developer_id, ${reSums}
+    FROM agg GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (bucket, team, developer_id) DO UPDATE SET ${adds(DEVELOPER_DAY_TABLE)})`);
+  parts.push(`act AS (
+    INSERT INTO ${ACTIVITY_TABLE} (bucket, team, developer_id, language, feature, model, user_actions)
+    SELECT ${bucketOf(86400000)}, team, developer_id, language, feature, model, SUM(user_actions)
+    FROM agg WHERE user_actions > 0 GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (bucket, team, developer_id, language, feature, model)
+    DO UPDATE SET user_actions = ${ACTIVITY_TABLE}.user_actions + excluded.user_actions)`);
+  parts.push(`mnt AS (
+    INSERT INTO ${MINUTES_TABLE} (minute, team, language, feature, model, n)
+    SELECT (counted_at / 60000) * 60000, team, language, feature, model, COUNT(*)
+    FROM new_rows WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (minute, team, language, feature, model) DO UPDATE SET n = ${MINUTES_TABLE}.n + excluded.n)`);
+  parts.push(`grd AS (
+    INSERT INTO guard_rollup_15m (bucket, team, developer_id, language, feature, rule_id, category, direction, action, n)
+    SELECT (counted_at / 900000) * 900000, team, developer_id, language, feature, rule_id, category, direction, action, COUNT(*)
+    FROM new_rows WHERE kind = 'guardDecision' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ON CONFLICT (bucket, team, developer_id, language, feature, rule_id, category, direction, action)
+    DO UPDATE SET n = guard_rollup_15m.n + excluded.n)`);
+  // Most batches bring no new dimension value: look them up before inserting, from the aggregate.
+  parts.push(`dim AS (
+    INSERT INTO dim_values (team, dim, value)
+    SELECT DISTINCT a.team, d.dim, d.value FROM agg AS a,
+      LATERAL (VALUES ('language', a.language), ('developer', a.developer_id), ('feature', a.feature), ('model', a.model)) AS d(dim, value)
+    WHERE (d.value <> '' OR d.dim = 'language')
+      AND NOT EXISTS (SELECT 1 FROM dim_values AS v WHERE v.team = a.team AND v.dim = d.dim AND v.value = d.value)
+    ORDER BY 1, 2, 3
+    ON CONFLICT DO NOTHING)`);
+  return `  WITH ${parts.join(',\n  ')}\n  SELECT 1 INTO STRICT done;`;
+}
+
+/** Version 4, for ingest speed: the same tables, folded by one statement per batch (foldBatchSql), with
+ * room left in each page of the upserted tables so that a later batch's update of a row can stay on its page
+ * (a HOT update: no new index entries). The raw-event index by developer is dropped: nothing reads raw
+ * events by developer (readers cannot read them at all), and every event paid for it. */
+const UPSERTED_TABLES: readonly string[] = [
+  ...ROLLUP_LEVELS.map((level) => level.table),
+  ...ROLLUP_LEVELS.map((level) => samplesTableOf(level.table)),
+  ...ROLLUP_LEVELS.map((level) => TEAM_ROLLUP_TABLES[level.table]),
+  ...ROLLUP_LEVELS.map((level) => HISTOGRAM_TABLES[level.table]),
+  ACTIVITY_TABLE,
+  MINUTES_TABLE,
+  DEVELOPER_DAY_TABLE,
+  'guard_rollup_15m',
+];
+
+const MIGRATION_4 = `
+DROP INDEX IF EXISTS team_events_developer;
+${UPSERTED_TABLES.map((table) => `ALTER TABLE ${table} SET (fillfactor = 80);`).join('\n')}
+
+CREATE OR REPLACE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+DECLARE
+  done integer;
+BEGIN
+${foldBatchSql()}
+  RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
+`;
+
 /** Index i holds the SQL that takes the team database from version i to i + 1. */
-export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3];
+export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS.length;
 
 /** Tables readers may read. The raw event table is not among them: the dashboard never needs it. */

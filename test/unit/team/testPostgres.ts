@@ -76,8 +76,12 @@ export interface TeamTestDatabase {
 
 let counter = 0;
 
-/** Creates a database owned by a dedicated owner, migrates it, and logins `writer1..3`, `reader`, `lead`. */
-export async function createTeamDatabase(cluster: TestCluster): Promise<TeamTestDatabase> {
+/** Creates a database owned by a dedicated owner, migrates it (to `schemaVersion`, by default the newest),
+ * and logins `writer1..3`, `reader`, `lead`. */
+export async function createTeamDatabase(
+  cluster: TestCluster,
+  schemaVersion?: number,
+): Promise<TeamTestDatabase> {
   counter += 1;
   const name = `team_${process.pid}_${counter}`;
   const password = 'test-password-1';
@@ -113,7 +117,7 @@ export async function createTeamDatabase(cluster: TestCluster): Promise<TeamTest
   const urlFor = (user: string): string => `postgres://${user}@${base.hostname}:${base.port}/${name}`;
   const owner = await connectTeamDatabase({ connectionString: urlFor('aegis_team_owner'), password });
   try {
-    await migrateTeamDatabase(owner);
+    await migrateTeamDatabase(owner, schemaVersion);
     await owner.query("INSERT INTO team_leads (login) VALUES ('lead')");
   } finally {
     await owner.end();

@@ -2,7 +2,10 @@
 // tiles with their definitions and the change against the previous period, uPlot charts over time, and
 // breakdown tables. It talks to the extension only through the dashboard protocol, validates every message,
 // keeps its view state in the webview state (and reports it for the workspace state), and re-queries when
-// the extension says new events were written. Every text comes localized in the init message.
+// the extension says new events were written. Every text comes localized in the init message. A switch
+// chooses "My data" or "Team" (when a team database is configured); the team view explains connection
+// problems in place of the figures, withholds per-developer rows for small groups, and gives the developer
+// filter only to leads.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-multi-select/index.js';
@@ -10,17 +13,17 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import uPlot from 'uplot';
-import { isExtensionToWebview } from '../../src/dashboard/dashboardProtocol';
+import { isExtensionToWebview, passwordMayFix } from '../../src/dashboard/dashboardProtocol';
 import type {
   DashboardStrings,
   ExportKind,
   InitMessage,
   QueryResults,
+  TeamStatus,
   WebviewToExtension,
 } from '../../src/dashboard/dashboardProtocol';
 import type {
   BreakdownDimension,
-  BreakdownResult,
   DashboardFilter,
   FilterValues,
   GuardBreakdownRow,
@@ -34,11 +37,19 @@ import {
   SCREEN_CHARTS,
   SCREEN_TABLE_COLUMNS,
   SCREEN_TILES,
+  developerFilterAllowed,
+  effectiveSource,
   filterForView,
   isDashboardViewState,
   viewDates,
 } from '../../src/dashboard/dashboardView';
-import type { ChartId, DashboardViewState, DatePreset } from '../../src/dashboard/dashboardView';
+import type {
+  ChartId,
+  DashboardViewState,
+  DataSource,
+  DatePreset,
+  ScreenBreakdown,
+} from '../../src/dashboard/dashboardView';
 import type { MetricDefinition, MetricId } from '../../src/dashboard/metricDefinitions';
 
 interface VsCodeApi {
@@ -67,6 +78,8 @@ interface Page {
   generation: number;
   charts: Map<ChartId, uPlot>;
   series: TimeSeriesResult | undefined;
+  /** The team database's answer to the last `teamConnect`; undefined while connecting. */
+  team: TeamStatus | undefined;
 }
 
 let page: Page | undefined;
@@ -77,21 +90,42 @@ function post(message: WebviewToExtension): void {
   vscode.postMessage(message);
 }
 
-function request<Q extends QueryName>(query: Q, filter: DashboardFilter): Promise<QueryResults[Q]> {
+function request<Q extends QueryName>(
+  source: DataSource,
+  query: Q,
+  filter: DashboardFilter,
+): Promise<QueryResults[Q]> {
   const requestId = nextRequestId++;
   return new Promise<QueryResults[Q]>((resolve, reject) => {
     pending.set(requestId, { resolve: resolve as (value: unknown) => void, reject });
-    post({ type: 'query', requestId, query, filter });
+    post({ type: 'query', requestId, source, query, filter });
   });
 }
 
-function exportRequest(kind: ExportKind | 'json', filter: DashboardFilter): Promise<unknown> {
+function exportRequest(
+  source: DataSource,
+  kind: ExportKind | 'json',
+  filter: DashboardFilter,
+): Promise<unknown> {
   const requestId = nextRequestId++;
   return new Promise((resolve, reject) => {
     pending.set(requestId, { resolve, reject });
-    if (kind === 'json') post({ type: 'exportJson', requestId, filter });
-    else post({ type: 'exportCsv', requestId, kind, filter });
+    if (kind === 'json') post({ type: 'exportJson', requestId, source, filter });
+    else post({ type: 'exportCsv', requestId, source, kind, filter });
   });
+}
+
+function sourceOf(p: Page): DataSource {
+  return effectiveSource(p.view, p.init.team !== null);
+}
+
+function teamAccess(p: Page): { isLead: boolean; minGroupSize: number } | undefined {
+  return p.team?.state === 'connected' ? p.team : undefined;
+}
+
+/** The team view shows figures only once connected; the viewer's own data always can. */
+function canQuery(p: Page): boolean {
+  return sourceOf(p) === 'local' || p.team?.state === 'connected';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -236,6 +270,28 @@ function buildLayout(p: Page): void {
       attrs: { id: 'time-zone' },
     }),
   );
+  if (p.init.team !== null) {
+    const switcher = el('div', {
+      className: 'source-switch',
+      attrs: { id: 'source-switch', role: 'radiogroup', 'aria-label': s.source },
+    });
+    for (const [source, text] of [
+      ['local', s.sourceLocal],
+      ['team', s.sourceTeam],
+    ] as const) {
+      switcher.append(
+        el('button', { text, attrs: { id: `source-${source}`, type: 'button', role: 'radio' } }),
+      );
+    }
+    header.append(
+      switcher,
+      el('span', {
+        className: 'team-scope',
+        text: fill(s.teamScope, p.init.team.team, p.init.team.database),
+        attrs: { id: 'team-scope' },
+      }),
+    );
+  }
   if (p.init.demo) header.append(el('span', { className: 'badge', text: s.demoData }));
   for (const notice of p.init.notices) header.append(el('p', { className: 'notice', text: notice }));
 
@@ -272,14 +328,22 @@ function buildLayout(p: Page): void {
   for (const dim of DIMENSIONS) {
     const id = `filter-${dim.key}`;
     const select = el('vscode-multi-select', { attrs: { id, 'aria-label': s[dim.label] } });
-    filters.append(
-      el(
-        'div',
-        { className: 'field' },
-        el('vscode-label', { text: s[dim.label], attrs: { for: id } }),
-        select,
-      ),
+    const field = el(
+      'div',
+      { className: 'field' },
+      el('vscode-label', { text: s[dim.label], attrs: { for: id } }),
+      select,
     );
+    if (dim.key === 'developers') {
+      const reason = el('p', {
+        className: 'hint',
+        text: s.developerLeadsOnly,
+        attrs: { id: 'developer-reason' },
+      });
+      reason.hidden = true;
+      field.append(reason);
+    }
+    filters.append(field);
   }
   const clear = el('vscode-button', { text: s.clearFilters, attrs: { id: 'clear-filters', secondary: '' } });
   const csv = el('vscode-button', { text: s.exportCsv, attrs: { id: 'export-csv' } });
@@ -340,19 +404,70 @@ function buildLayout(p: Page): void {
     className: 'status',
     attrs: { id: 'status', role: 'status', 'aria-live': 'polite' },
   });
-  app.append(header, filters, status, tiles, charts, tables);
+  const teamPanel = el(
+    'section',
+    { className: 'team-panel', attrs: { id: 'team-panel', role: 'alert' } },
+    el('p', { className: 'team-headline', attrs: { id: 'team-headline' } }),
+    el('p', { className: 'team-detail', attrs: { id: 'team-detail' } }),
+    el(
+      'div',
+      { className: 'actions', attrs: { id: 'team-actions' } },
+      el('vscode-button', { text: s.setTeamPassword, attrs: { id: 'team-set-password' } }),
+      el('vscode-button', { text: s.retry, attrs: { id: 'team-retry', secondary: '' } }),
+    ),
+  );
+  teamPanel.hidden = true;
+  const figures = el('div', { className: 'figures', attrs: { id: 'figures' } }, tiles, charts, tables);
+  app.append(header, filters, status, teamPanel, figures);
   app.setAttribute('aria-busy', 'false');
   fillFilterOptions(p);
   wireControls(p);
+  showSource(p);
+}
+
+/** The switch, the team panel (connecting or the problem), the figures, and the developer filter, for the
+ * source and team status of the moment. */
+function showSource(p: Page): void {
+  const source = sourceOf(p);
+  for (const choice of ['local', 'team'] as const) {
+    document.getElementById(`source-${choice}`)?.setAttribute('aria-checked', String(choice === source));
+  }
+  const scope = document.getElementById('team-scope');
+  if (scope !== null) scope.hidden = source !== 'team';
+  const panel = byId('team-panel');
+  const figures = byId('figures');
+  const showPanel = source === 'team' && p.team?.state !== 'connected';
+  // The focused Set Password or Retry button is about to vanish: keep keyboard focus on the switch.
+  if (!showPanel && panel.contains(document.activeElement)) document.getElementById('source-team')?.focus();
+  panel.hidden = !showPanel;
+  figures.hidden = showPanel;
+  if (showPanel) {
+    const problem = p.team?.state === 'error' ? p.team : undefined;
+    byId('team-headline').textContent = problem?.headline ?? p.strings.teamConnecting;
+    byId('team-detail').textContent = problem?.detail ?? '';
+    byId('team-actions').hidden = problem === undefined;
+    byId('team-set-password').hidden = problem === undefined || !passwordMayFix(problem.problem);
+    panel.dataset.problem = problem?.problem ?? 'connecting';
+  }
+  const allowed = developerFilterAllowed(source, teamAccess(p));
+  const developers = byId('filter-developers');
+  developers.toggleAttribute('disabled', !allowed);
+  byId('developer-reason').hidden = allowed || source !== 'team' || p.team?.state !== 'connected';
+}
+
+/** The dimension values of the source on screen. */
+function sourceFilterValues(p: Page): FilterValues {
+  return sourceOf(p) === 'team' && p.team?.state === 'connected' ? p.team.filterValues : p.filterValues;
 }
 
 function fillFilterOptions(p: Page): void {
+  const values = sourceFilterValues(p);
   for (const dim of DIMENSIONS) {
     const select = byId<ValueElement<string[]>>(`filter-${dim.key}`);
     const chosen = p.view[dim.state] as string[];
     // Values chosen earlier stay selectable even when the store no longer lists them.
-    const values = [...new Set([...p.filterValues[dim.key], ...chosen])].filter((v) => v !== '');
-    select.replaceChildren(...values.map((v) => option(v, v, chosen.includes(v))));
+    const listed = [...new Set([...values[dim.key], ...chosen])].filter((v) => v !== '');
+    select.replaceChildren(...listed.map((v) => option(v, v, chosen.includes(v))));
   }
 }
 
@@ -363,7 +478,38 @@ function changeView(p: Page, change: Partial<DashboardViewState>): void {
   void reload(p);
 }
 
+/** Switches between the viewer's own data and the team database. */
+function chooseSource(p: Page, source: DataSource): void {
+  if (sourceOf(p) === source) return;
+  p.view = { ...p.view, source };
+  vscode.setState({ view: p.view });
+  post({ type: 'saveState', state: p.view });
+  clearFigures();
+  if (source === 'team' && p.team?.state !== 'connected') connectTeam(p);
+  fillFilterOptions(p);
+  showSource(p);
+  void reload(p);
+}
+
+function connectTeam(p: Page): void {
+  p.team = undefined;
+  showSource(p);
+  post({ type: 'teamConnect' });
+}
+
+/** Tiles and tables go blank when the source changes, so that one source's figures never sit under the
+ * other's name while the new ones load. */
+function clearFigures(): void {
+  for (const value of document.querySelectorAll<HTMLElement>('.tile-value')) value.textContent = '–';
+  for (const change of document.querySelectorAll<HTMLElement>('.tile-change')) change.textContent = '';
+  for (const table of document.querySelectorAll<HTMLElement>('.table-wrap')) table.replaceChildren();
+}
+
 function wireControls(p: Page): void {
+  document.getElementById('source-local')?.addEventListener('click', () => chooseSource(p, 'local'));
+  document.getElementById('source-team')?.addEventListener('click', () => chooseSource(p, 'team'));
+  byId('team-retry').addEventListener('click', () => connectTeam(p));
+  byId('team-set-password').addEventListener('click', () => post({ type: 'setTeamPassword' }));
   const preset = byId<ValueElement<string>>('preset');
   preset.addEventListener('change', () => {
     const value = preset.value as DatePreset;
@@ -397,7 +543,7 @@ function wireControls(p: Page): void {
     changeView(p, { languages: [], features: [], models: [], developers: [] });
   });
   const exporter = (kind: ExportKind | 'json') => (): void => {
-    void exportRequest(kind, currentFilter(p)).then(
+    void exportRequest(sourceOf(p), kind, currentFilter(p)).then(
       (saved) => {
         if (saved === true) setStatus(p.strings.exported);
       },
@@ -409,7 +555,8 @@ function wireControls(p: Page): void {
 }
 
 function currentFilter(p: Page): DashboardFilter {
-  return filterForView(p.view, p.init.timeZone, Date.now() + p.skew);
+  const allowDevelopers = developerFilterAllowed(sourceOf(p), teamAccess(p));
+  return filterForView(p.view, p.init.timeZone, Date.now() + p.skew, allowDevelopers);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -461,9 +608,27 @@ function renderTable(
   container.replaceChildren(table);
 }
 
-function renderBreakdown(result: BreakdownResult, caption: string): void {
+function renderBreakdown(result: ScreenBreakdown, caption: string): void {
   const p = page;
   if (p === undefined) return;
+  if (result.withheld !== undefined) {
+    // In place of the table: why there is none, with the team's rule.
+    byId(`table-${result.by}`).replaceChildren(
+      el(
+        'div',
+        { className: 'withheld', attrs: { 'data-withheld': 'true' } },
+        el('h3', { text: caption }),
+        el('p', {
+          text: fill(
+            p.strings.withheld,
+            String(result.withheld.minGroupSize),
+            String(result.withheld.developers),
+          ),
+        }),
+      ),
+    );
+    return;
+  }
   renderTable(
     byId(`table-${result.by}`),
     caption,
@@ -569,24 +734,30 @@ function renderCharts(p: Page, series: TimeSeriesResult): void {
 
 async function reload(p: Page): Promise<void> {
   const generation = ++p.generation;
+  if (!canQuery(p)) {
+    // The team panel says what is happening; the figures load once the team database answers.
+    setStatus('');
+    return;
+  }
   const filter = currentFilter(p);
-  const current = (): boolean => page === p && p.generation === generation;
+  const source = sourceOf(p);
+  const current = (): boolean => page === p && p.generation === generation && sourceOf(p) === source;
   setStatus(p.strings.loading);
   try {
     const work: Promise<void>[] = [
-      request('tiles', filter).then((r) => {
+      request(source, 'tiles', filter).then((r) => {
         if (current()) renderTiles(r);
       }),
-      request('timeSeries', filter).then((r) => {
+      request(source, 'timeSeries', filter).then((r) => {
         if (current()) renderCharts(p, r);
       }),
-      request('guardBreakdown', filter).then((r) => {
+      request(source, 'guardBreakdown', filter).then((r) => {
         if (current()) renderGuard(r);
       }),
       ...TABLES.map((t) => {
         const name = `breakdownBy${t.by[0].toUpperCase()}${t.by.slice(1)}` as
           'breakdownByLanguage' | 'breakdownByFeature' | 'breakdownByModel' | 'breakdownByDeveloper';
-        return request(name, filter).then((r) => {
+        return request(source, name, filter).then((r) => {
           if (current()) renderBreakdown(r, p.strings[t.caption]);
         });
       }),
@@ -596,6 +767,7 @@ async function reload(p: Page): Promise<void> {
     const time = new Intl.DateTimeFormat(p.init.locale, { timeStyle: 'medium' }).format(new Date());
     setStatus(fill(p.strings.updated, time));
     document.body.dataset.loaded = String(generation);
+    document.body.dataset.source = source;
   } catch (error) {
     if (current())
       setStatus(fill(p.strings.error, error instanceof Error ? error.message : String(error)), true);
@@ -604,7 +776,7 @@ async function reload(p: Page): Promise<void> {
 
 async function refreshFilterValues(p: Page): Promise<void> {
   try {
-    p.filterValues = await request('filterValues', currentFilter(p));
+    p.filterValues = await request('local', 'filterValues', currentFilter(p));
     if (page === p) fillFilterOptions(p);
   } catch {
     // The figures still refresh; a stale value list only lacks the newest names.
@@ -628,10 +800,27 @@ function start(init: InitMessage): void {
     generation: 0,
     charts: new Map(),
     series: undefined,
+    team: undefined,
   };
   document.title = init.strings.title;
   buildLayout(page);
+  if (sourceOf(page) === 'team') connectTeam(page);
   void reload(page);
+}
+
+function teamStatusArrived(p: Page, status: TeamStatus): void {
+  const wasConnected = p.team?.state === 'connected';
+  p.team = status;
+  if (sourceOf(p) !== 'team') return;
+  fillFilterOptions(p);
+  showSource(p);
+  if (status.state === 'connected') {
+    void reload(p);
+    return;
+  }
+  // The panel explains the problem; the queries still in flight must not repeat it in the status line.
+  if (wasConnected) p.generation += 1;
+  setStatus('');
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -654,10 +843,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       pending.delete(message.requestId);
       return;
     case 'dataChanged':
-      if (page !== undefined) {
+      // Only the viewer's own figures change with local events; the team's arrive with the next sync.
+      if (page !== undefined && sourceOf(page) === 'local') {
         void refreshFilterValues(page);
         void reload(page);
       }
+      return;
+    case 'teamStatus':
+      if (page !== undefined) teamStatusArrived(page, message.status);
       return;
   }
 });

@@ -1,7 +1,8 @@
 // What the dashboard page shows and remembers: the view state (date preset or custom dates, dimension
 // filters) and how it becomes a query filter in the viewer's time zone; which metrics sit in the tiles,
 // charts and tables; and the snapshot of all of it that the CSV and JSON exports write, so that an export
-// holds exactly the figures on screen. Runs in the page and in the extension host alike.
+// holds exactly the figures on screen; and the choice between the viewer's own data and the team database,
+// with the team view's privacy rules as the page applies them. Runs in the page and in the extension host.
 import type {
   BreakdownDimension,
   BreakdownResult,
@@ -26,8 +27,14 @@ const PRESET_DAYS: Record<Exclude<DatePreset, 'custom'>, number> = {
   '90d': 90,
 };
 
+/** Where the figures come from: this machine's metrics store, or the team database (PostgreSQL). */
+export type DataSource = 'local' | 'team';
+export const DATA_SOURCES: readonly DataSource[] = ['local', 'team'];
+
 /** Everything the viewer chose; kept in the webview state and the workspace state. */
 export interface DashboardViewState {
+  /** Absent in states saved before the team view existed; those mean 'local'. */
+  source?: DataSource;
   preset: DatePreset;
   /** Local dates (YYYY-MM-DD), both inclusive; used when preset is 'custom'. */
   customFrom: string;
@@ -39,6 +46,7 @@ export interface DashboardViewState {
 }
 
 export const DEFAULT_VIEW_STATE: DashboardViewState = {
+  source: 'local',
   preset: '7d',
   customFrom: '',
   customTo: '',
@@ -65,6 +73,7 @@ export function isDashboardViewState(value: unknown): value is DashboardViewStat
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   return (
+    (v.source === undefined || (typeof v.source === 'string' && isDataSource(v.source))) &&
     typeof v.preset === 'string' &&
     (DATE_PRESETS as readonly string[]).includes(v.preset) &&
     typeof v.customFrom === 'string' &&
@@ -76,6 +85,27 @@ export function isDashboardViewState(value: unknown): value is DashboardViewStat
     isStringList(v.models) &&
     isStringList(v.developers)
   );
+}
+
+export function isDataSource(value: unknown): value is DataSource {
+  return value === 'local' || value === 'team';
+}
+
+/** The source the page shows: the team view only while a team database is configured, so a saved 'team'
+ * choice falls back to the viewer's own data once the setting is removed (and returns when it is back). */
+export function effectiveSource(state: DashboardViewState, teamConfigured: boolean): DataSource {
+  return state.source === 'team' && teamConfigured ? 'team' : 'local';
+}
+
+/** Who reads the team view and its privacy rule, as the extension learns them from the team database. */
+export interface TeamReaderAccess {
+  isLead: boolean;
+  minGroupSize: number;
+}
+
+/** The developer filter narrows the viewer's own data freely; in the team view only leads may use it. */
+export function developerFilterAllowed(source: DataSource, access: TeamReaderAccess | undefined): boolean {
+  return source === 'local' || access?.isLead === true;
 }
 
 /** `date` (YYYY-MM-DD) moved by `days` calendar days. */
@@ -101,8 +131,14 @@ export function viewDates(state: DashboardViewState, timeZone: string, now: numb
   return [from, to];
 }
 
-/** The query filter of a view state: whole local days in the viewer's zone. */
-export function filterForView(state: DashboardViewState, timeZone: string, now: number): DashboardFilter {
+/** The query filter of a view state: whole local days in the viewer's zone. Without `allowDevelopers` the
+ * developer choice is left out (a non-lead's team view), so that it never turns into a refused query. */
+export function filterForView(
+  state: DashboardViewState,
+  timeZone: string,
+  now: number,
+  allowDevelopers = true,
+): DashboardFilter {
   const zone = viewerZone(timeZone);
   const [first, last] = viewDates(state, timeZone, now);
   const filter: DashboardFilter = {
@@ -113,7 +149,7 @@ export function filterForView(state: DashboardViewState, timeZone: string, now: 
   if (state.languages.length > 0) filter.languages = [...state.languages];
   if (state.features.length > 0) filter.features = [...state.features];
   if (state.models.length > 0) filter.models = [...state.models];
-  if (state.developers.length > 0) filter.developers = [...state.developers];
+  if (allowDevelopers && state.developers.length > 0) filter.developers = [...state.developers];
   return filter;
 }
 
@@ -167,13 +203,45 @@ export const SCREEN_METRICS: readonly MetricId[] = [
   ...new Set([...SCREEN_TILES, ...SCREEN_SERIES, ...SCREEN_TABLE_COLUMNS]),
 ];
 
+/** Per-developer rows the team view withheld because the selection holds too few developers. */
+export interface WithheldRows {
+  developers: number;
+  minGroupSize: number;
+}
+
+/** A breakdown as the page receives it: the team view may withhold the per-developer rows. */
+export interface ScreenBreakdown extends BreakdownResult {
+  withheld?: WithheldRows;
+}
+
+export function isWithheldRows(value: unknown): value is WithheldRows {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.developers === 'number' &&
+    Number.isSafeInteger(v.developers) &&
+    v.developers >= 0 &&
+    typeof v.minGroupSize === 'number' &&
+    Number.isSafeInteger(v.minGroupSize) &&
+    v.minGroupSize >= 1
+  );
+}
+
 /** All the aggregates behind one screen. */
 export interface DashboardSnapshot {
   filter: DashboardFilter;
   tiles: TilesResult;
   timeSeries: TimeSeriesResult;
-  breakdowns: Record<BreakdownDimension, BreakdownResult>;
+  breakdowns: Record<BreakdownDimension, ScreenBreakdown>;
   guard: GuardBreakdownRow[];
+}
+
+/** The queries behind a snapshot, answered at once (the local store) or later (the team database). */
+export interface SnapshotQueries {
+  tiles(filter: DashboardFilter): TilesResult | Promise<TilesResult>;
+  timeSeries(filter: DashboardFilter): TimeSeriesResult | Promise<TimeSeriesResult>;
+  breakdown(filter: DashboardFilter, by: BreakdownDimension): ScreenBreakdown | Promise<ScreenBreakdown>;
+  guardBreakdown(filter: DashboardFilter): GuardBreakdownRow[] | Promise<GuardBreakdownRow[]>;
 }
 
 /** Runs every query the screen shows, for the export. */
@@ -187,6 +255,22 @@ export function collectSnapshot(queries: DashboardQueries, filter: DashboardFilt
     breakdowns,
     guard: queries.guardBreakdown(filter),
   };
+}
+
+/** Runs every query the screen shows over either source, for the export. */
+export async function gatherSnapshot(
+  queries: SnapshotQueries,
+  filter: DashboardFilter,
+): Promise<DashboardSnapshot> {
+  const [tiles, timeSeries, guard, ...breakdowns] = await Promise.all([
+    queries.tiles(filter),
+    queries.timeSeries(filter),
+    queries.guardBreakdown(filter),
+    ...BREAKDOWN_DIMENSIONS.map((by) => queries.breakdown(filter, by)),
+  ]);
+  const byDimension = {} as Record<BreakdownDimension, ScreenBreakdown>;
+  BREAKDOWN_DIMENSIONS.forEach((by, i) => (byDimension[by] = breakdowns[i]));
+  return { filter, tiles, timeSeries, breakdowns: byDimension, guard };
 }
 
 type Cell = string | number | null;
@@ -227,6 +311,8 @@ export function snapshotToCsv(snapshot: DashboardSnapshot): string {
           r.key,
           ...SCREEN_TABLE_COLUMNS.map((id) => r.metrics[id]),
         ]),
+        // Says why the section is empty, as the page does in place of the table.
+        ...withheldCells(snapshot.breakdowns[by].withheld),
       ]),
     ),
     rows([
@@ -236,6 +322,14 @@ export function snapshotToCsv(snapshot: DashboardSnapshot): string {
     ]),
   ];
   return sections.join('\n\n') + '\n';
+}
+
+function withheldCells(withheld: WithheldRows | undefined): Cell[][] {
+  if (withheld === undefined) return [];
+  return [
+    ['withheld_min_group_size', withheld.minGroupSize],
+    ['withheld_developers_in_selection', withheld.developers],
+  ];
 }
 
 /** The aggregated data as JSON (every metric, not only those on screen). */

@@ -2,9 +2,12 @@
 // nonce, scripts only from dist/media), the protocol (every message from the page is validated first), the
 // queries run against the metrics store in this process, CSV and JSON export through a save dialog, the view
 // state kept in the workspace state, and a refresh at most every two seconds while new events arrive.
-// Queries, definitions and the export formats live in src/dashboard and are tested in plain Node.
+// The "Team" source reads the team database (aegis.team.database, the sync's password) through a small
+// connection pool opened on first use; its failures become a status the page explains and never touch the
+// local source. Queries, definitions and the export formats live in src/dashboard and are tested in Node.
 import * as vscode from 'vscode';
-import type { DashboardFilter } from '../dashboard/dashboardQueries';
+import type { Pool } from 'pg';
+import type { DashboardFilter, QueryName } from '../dashboard/dashboardQueries';
 import { DashboardQueries } from '../dashboard/dashboardQueries';
 import { isWebviewToExtension } from '../dashboard/dashboardProtocol';
 import type {
@@ -12,22 +15,29 @@ import type {
   ExportKind,
   ExtensionToWebview,
   QueryResultMessage,
+  TeamChoice,
+  TeamProblem,
+  TeamStatus,
   WebviewToExtension,
 } from '../dashboard/dashboardProtocol';
 import {
   DEFAULT_VIEW_STATE,
-  collectSnapshot,
+  developerFilterAllowed,
+  effectiveSource,
   filterForView,
+  gatherSnapshot,
   isDashboardViewState,
   snapshotToCsv,
   snapshotToJson,
 } from '../dashboard/dashboardView';
-import type { DashboardViewState } from '../dashboard/dashboardView';
+import type { DashboardViewState, DataSource, SnapshotQueries } from '../dashboard/dashboardView';
+import type { TeamAccess, TeamQueries } from '../dashboard/teamQueries';
 import { METRIC_DEFINITIONS } from '../dashboard/metricDefinitions';
 import type { MetricDefinition } from '../dashboard/metricDefinitions';
 import { breakdownToCsv, tilesToCsv, timeSeriesToCsv } from '../dashboard/metricsExport';
 import type { MetricsStore } from '../dashboard/metricsStore';
 import type { AegisContext } from './aegisContext';
+import { TEAM_PASSWORD_KEY, teamReaderSettings } from './teamSyncService';
 import { webviewHtml } from './webviewHtml';
 
 export const OPEN_DASHBOARD_COMMAND = 'aegis.dashboard.open';
@@ -35,12 +45,37 @@ export const DASHBOARD_VIEW_TYPE = 'aegis.dashboard';
 const STATE_KEY = 'aegis.dashboard.viewState';
 /** New events refresh an open dashboard at most this often. */
 const REFRESH_INTERVAL_MS = 2000;
+/** The team view waits this long for the database before calling it unreachable. */
+const TEAM_CONNECT_TIMEOUT_MS = 8000;
+/** A dashboard screen runs eight queries; a few connections answer them in parallel. */
+const TEAM_POOL_SIZE = 4;
 
 /** What host tests read about the open dashboard. */
 export interface DashboardProbe {
   readonly isOpen: boolean;
   /** Messages the panel posted to the page since it opened (types only). */
   readonly posted: readonly string[];
+  /** The last team status sent to the page. */
+  readonly teamStatus: TeamStatus | undefined;
+}
+
+/** An open connection pool to the team database, with the reader's access. */
+interface TeamConnection {
+  key: string;
+  pool: Pool;
+  queries: TeamQueries;
+  access: TeamAccess;
+}
+
+/** A team database failure, classified for the page. */
+class TeamProblemError extends Error {
+  constructor(
+    readonly problem: TeamProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TeamProblemError';
+  }
 }
 
 function pageStrings(): DashboardStrings {
@@ -87,7 +122,41 @@ function pageStrings(): DashboardStrings {
     error: vscode.l10n.t('The dashboard could not load: {0}'),
     filters: vscode.l10n.t('Filters'),
     clearFilters: vscode.l10n.t('Clear filters'),
+    source: vscode.l10n.t('Data'),
+    sourceLocal: vscode.l10n.t('My data'),
+    sourceTeam: vscode.l10n.t('Team'),
+    teamScope: vscode.l10n.t('Team {0} in {1}'),
+    teamConnecting: vscode.l10n.t('Connecting to the team database…'),
+    setTeamPassword: vscode.l10n.t('Set Password'),
+    retry: vscode.l10n.t('Retry'),
+    developerLeadsOnly: vscode.l10n.t('Only team leads can filter the team view by developer.'),
+    withheld: vscode.l10n.t(
+      'Per-developer figures are hidden: this selection holds {1} developers, and the team shows them only for at least {0}, so that no one is singled out.',
+    ),
   };
+}
+
+function teamHeadline(problem: TeamProblem): string {
+  switch (problem) {
+    case 'noPassword':
+      return vscode.l10n.t('No password is set for the team database. Set it to see the team view.');
+    case 'authentication':
+      return vscode.l10n.t('The team database refused the login. Check the password.');
+    case 'unreachable':
+      return vscode.l10n.t('The team database cannot be reached. Your own data is still available.');
+    case 'noDatabase':
+      return vscode.l10n.t('The database named in aegis.team.database does not exist.');
+    case 'permission':
+      return vscode.l10n.t(
+        'Your login may not read the team figures: it needs the aegis_team_reader role (see docs/team-database.md).',
+      );
+    case 'settings':
+      return vscode.l10n.t('The team database setting (aegis.team.database) is not valid.');
+    case 'schema':
+      return vscode.l10n.t('The team database has not been set up for Aegis.');
+    case 'other':
+      return vscode.l10n.t('The team database could not be read.');
+  }
 }
 
 /** Labels and tooltips of the metrics on screen, in the UI language: metricDefinitions' English texts are
@@ -111,16 +180,27 @@ export class DashboardPanel implements vscode.Disposable {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly posted: string[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  private team: { key: string; connection: Promise<TeamConnection> } | undefined;
+  /** True once the page asked for the team view, so that a new password or setting reconnects it. */
+  private teamWanted = false;
+  private lastTeamStatus: TeamStatus | undefined;
+  private statusAttempt = 0;
 
   constructor(private readonly ctx: AegisContext) {
     this.disposables.push(
       vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () => this.open()),
       ctx.metrics.onDidRecord(() => this.scheduleRefresh()),
+      ctx.extension.secrets.onDidChange((e) => {
+        if (e.key === TEAM_PASSWORD_KEY) void this.teamSettingsChanged(false);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('aegis.team')) void this.teamSettingsChanged(true);
+      }),
     );
   }
 
   get probe(): DashboardProbe {
-    return { isOpen: this.panel !== undefined, posted: [...this.posted] };
+    return { isOpen: this.panel !== undefined, posted: [...this.posted], teamStatus: this.lastTeamStatus };
   }
 
   open(): void {
@@ -156,6 +236,8 @@ export class DashboardPanel implements vscode.Disposable {
       panel.onDidDispose(() => {
         for (const d of this.panelDisposables.splice(0)) d.dispose();
         this.panel = undefined;
+        this.teamWanted = false;
+        this.closeTeam();
         if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
         this.refreshTimer = undefined;
       }),
@@ -195,6 +277,164 @@ export class DashboardPanel implements vscode.Disposable {
     return this.queries.queries;
   }
 
+  // ---- the team database ----
+
+  /** Opens (once per setting and password) a pool to the team database and reads the reader's access.
+   * Every failure comes out as a TeamProblemError. */
+  private async teamConnection(): Promise<TeamConnection> {
+    const reader = await teamReaderSettings(this.ctx.extension.secrets);
+    if (reader === undefined) {
+      throw new TeamProblemError(
+        'settings',
+        vscode.l10n.t('No team database is configured (aegis.team.database).'),
+      );
+    }
+    const key = `${reader.settings.connectionString}\u0000${reader.team}\u0000${reader.settings.password ?? ''}`;
+    if (this.team?.key === key) return this.team.connection;
+    this.closeTeam();
+    const connection = this.connectTeam(key, reader.settings, reader.team);
+    this.team = { key, connection };
+    // A failed attempt is not kept: Retry (or a new password) tries again.
+    connection.catch(() => {
+      if (this.team?.connection === connection) this.team = undefined;
+    });
+    return connection;
+  }
+
+  private async connectTeam(
+    key: string,
+    settings: { connectionString: string; password?: string },
+    team: string,
+  ): Promise<TeamConnection> {
+    // Loaded here: pg and the team queries cost nothing until someone opens the team view.
+    const [{ Pool }, database, teamQueries] = await Promise.all([
+      import('pg'),
+      import('../dashboard/teamDatabase'),
+      import('../dashboard/teamQueries'),
+    ]);
+    const label = database.teamDatabaseLabel(settings.connectionString);
+    let pool: Pool | undefined;
+    try {
+      pool = new Pool({
+        ...database.clientConfig({ ...settings, connectTimeoutMs: TEAM_CONNECT_TIMEOUT_MS }),
+        max: TEAM_POOL_SIZE,
+        idleTimeoutMillis: 60_000,
+      });
+      // An idle connection the server drops would otherwise be an unhandled 'error' event.
+      pool.on('error', () => undefined);
+      const access = await teamQueries.loadTeamAccess(pool);
+      return {
+        key,
+        pool,
+        access,
+        queries: new teamQueries.TeamQueries(teamQueries.postgresExecutor(pool, team), access),
+      };
+    } catch (error) {
+      void pool?.end().catch(() => undefined);
+      const described = database.describeTeamError(error, label);
+      const noPassword =
+        settings.password === undefined &&
+        (described.kind === 'authentication' ||
+          (described.kind === 'other' && /password/i.test(described.message)));
+      if (noPassword) {
+        // The driver's words for this ("client password must be a string") help nobody.
+        throw new TeamProblemError(
+          'noPassword',
+          vscode.l10n.t(
+            'The team database at {0} asks for a password, and none is stored on this machine yet.',
+            label,
+          ),
+        );
+      }
+      throw new TeamProblemError(described.kind, described.message);
+    }
+  }
+
+  private closeTeam(): void {
+    const team = this.team;
+    this.team = undefined;
+    void team?.connection.then(
+      (c) => c.pool.end().catch(() => undefined),
+      () => undefined,
+    );
+  }
+
+  private async teamStatus(): Promise<TeamStatus> {
+    try {
+      const connection = await this.teamConnection();
+      return {
+        state: 'connected',
+        isLead: connection.access.isLead,
+        minGroupSize: connection.access.minGroupSize,
+        filterValues: await connection.queries.filterValues(),
+      };
+    } catch (error) {
+      return this.teamProblemStatus(error);
+    }
+  }
+
+  private teamProblemStatus(error: unknown): TeamStatus {
+    const problem = error instanceof TeamProblemError ? error.problem : 'other';
+    this.ctx.logger.warn(`Dashboard team view: ${errorText(error)}`);
+    return { state: 'error', problem, headline: teamHeadline(problem), detail: errorText(error) };
+  }
+
+  private async sendTeamStatus(): Promise<void> {
+    this.teamWanted = true;
+    // A new password and the page's own request can overlap: the latest attempt's answer is the one shown.
+    const attempt = ++this.statusAttempt;
+    const status = await this.teamStatus();
+    if (attempt !== this.statusAttempt) return;
+    this.lastTeamStatus = status;
+    this.post({ type: 'teamStatus', status });
+  }
+
+  /** A new password or team setting: reconnect a page that shows the team view; a changed setting also
+   * re-initializes the page, which shows or hides the Team choice. */
+  private async teamSettingsChanged(settings: boolean): Promise<void> {
+    // No need to close the pool here: teamConnection() replaces it when the setting or password differs.
+    if (this.panel === undefined) return;
+    if (settings) {
+      await this.sendInit();
+      return;
+    }
+    if (this.teamWanted) await this.sendTeamStatus();
+  }
+
+  /** The queries of a source; team queries with the developer filter only for leads. */
+  private async sourceQueries(
+    source: DataSource,
+  ): Promise<{ run(name: QueryName, filter: DashboardFilter): unknown; snapshot: SnapshotQueries }> {
+    if (source === 'local') {
+      const queries = await this.dashboardQueries();
+      return { run: (name, filter) => queries.run(name, filter), snapshot: queries };
+    }
+    const { queries } = await this.teamConnection();
+    return { run: (name, filter) => queries.run(name, filter), snapshot: queries };
+  }
+
+  /** A team query that failed because the connection did (server gone, login refused, role revoked): the
+   * page learns it through teamStatus and shows the problem in place of the figures; anything else (a
+   * refused filter) is an error of that one request. */
+  private async teamQueryFailed(source: DataSource, error: unknown): Promise<string> {
+    if (source !== 'team') return errorText(error);
+    let problem = error instanceof TeamProblemError ? error : undefined;
+    if (problem === undefined) {
+      const { describeTeamError, teamDatabaseLabel } = await import('../dashboard/teamDatabase');
+      const reader = await teamReaderSettings(this.ctx.extension.secrets);
+      const label = teamDatabaseLabel(reader?.settings.connectionString ?? '');
+      const described = describeTeamError(error, label);
+      if (described.kind !== 'other') problem = new TeamProblemError(described.kind, described.message);
+    }
+    if (problem === undefined) return errorText(error);
+    this.closeTeam();
+    this.statusAttempt += 1;
+    const status = this.teamProblemStatus(problem);
+    this.lastTeamStatus = status;
+    this.post({ type: 'teamStatus', status });
+    return problem.message;
+  }
+
   private async handle(message: WebviewToExtension): Promise<void> {
     switch (message.type) {
       case 'ready':
@@ -203,32 +443,57 @@ export class DashboardPanel implements vscode.Disposable {
       case 'saveState':
         await this.ctx.extension.workspaceState.update(STATE_KEY, message.state);
         return;
+      case 'teamConnect':
+        await this.sendTeamStatus();
+        return;
+      case 'setTeamPassword':
+        // The sync's own command: one password for sending and reading.
+        await vscode.commands.executeCommand('aegis.team.setPassword');
+        await this.sendTeamStatus();
+        return;
       case 'query':
         try {
-          const queries = await this.dashboardQueries();
+          const queries = await this.sourceQueries(message.source);
           this.post({
             type: 'queryResult',
             requestId: message.requestId,
+            source: message.source,
             query: message.query,
-            result: queries.run(message.query, message.filter),
+            result: await queries.run(message.query, message.filter),
           } as QueryResultMessage);
         } catch (error) {
-          this.post({ type: 'requestError', requestId: message.requestId, message: errorText(error) });
+          this.post({
+            type: 'requestError',
+            requestId: message.requestId,
+            message: await this.teamQueryFailed(message.source, error),
+          });
         }
         return;
       case 'exportCsv':
       case 'exportJson':
         try {
           const saved = await this.export(
+            message.source,
             message.type === 'exportJson' ? 'json' : message.kind,
             message.filter,
           );
           this.post({ type: 'exportDone', requestId: message.requestId, saved });
         } catch (error) {
-          this.post({ type: 'requestError', requestId: message.requestId, message: errorText(error) });
+          this.post({
+            type: 'requestError',
+            requestId: message.requestId,
+            message: await this.teamQueryFailed(message.source, error),
+          });
         }
         return;
     }
+  }
+
+  private async teamChoice(): Promise<TeamChoice | null> {
+    const reader = await teamReaderSettings(this.ctx.extension.secrets);
+    if (reader === undefined) return null;
+    const { teamDatabaseLabel } = await import('../dashboard/teamDatabase');
+    return { team: reader.team, database: teamDatabaseLabel(reader.settings.connectionString) };
   }
 
   private async sendInit(): Promise<void> {
@@ -247,27 +512,40 @@ export class DashboardPanel implements vscode.Disposable {
     } catch (error) {
       notices.push(errorText(error));
     }
+    const team = await this.teamChoice();
+    const view = state ?? DEFAULT_VIEW_STATE;
     this.post({
       type: 'init',
       timeZone,
       definitions: localizedDefinitions(),
       filterValues,
-      defaultFilter: filterForView(state ?? DEFAULT_VIEW_STATE, timeZone, now),
+      defaultFilter: filterForView(
+        view,
+        timeZone,
+        now,
+        developerFilterAllowed(effectiveSource(view, team !== null), undefined),
+      ),
       demo,
       notices,
       strings: pageStrings(),
       locale: vscode.env.language,
       state,
       now,
+      team,
     });
   }
 
   /** Runs the queries again with the page's filter and writes the file the user picks. */
-  private async export(kind: ExportKind | 'json', filter: DashboardFilter): Promise<boolean> {
-    const queries = await this.dashboardQueries();
+  private async export(
+    source: DataSource,
+    kind: ExportKind | 'json',
+    filter: DashboardFilter,
+  ): Promise<boolean> {
+    const queries = (await this.sourceQueries(source)).snapshot;
     const extension = kind === 'json' ? 'json' : 'csv';
     const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-    const name = `aegis-dashboard-${kind === 'json' || kind === 'dashboard' ? '' : `${kind}-`}${day(filter.from)}-${day(filter.to - 1)}.${extension}`;
+    const prefix = source === 'team' ? 'aegis-team-dashboard' : 'aegis-dashboard';
+    const name = `${prefix}-${kind === 'json' || kind === 'dashboard' ? '' : `${kind}-`}${day(filter.from)}-${day(filter.to - 1)}.${extension}`;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
       ...(folder === undefined ? {} : { defaultUri: vscode.Uri.joinPath(folder, name) }),
@@ -275,7 +553,7 @@ export class DashboardPanel implements vscode.Disposable {
       saveLabel: kind === 'json' ? vscode.l10n.t('Export JSON') : vscode.l10n.t('Export CSV'),
     });
     if (target === undefined) return false;
-    const text = exportText(queries, kind, filter);
+    const text = await exportText(queries, kind, filter);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     this.ctx.logger.info(`Dashboard exported to ${target.fsPath}.`);
     return true;
@@ -283,22 +561,27 @@ export class DashboardPanel implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
+    this.closeTeam();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
 
-function exportText(queries: DashboardQueries, kind: ExportKind | 'json', filter: DashboardFilter): string {
+async function exportText(
+  queries: SnapshotQueries,
+  kind: ExportKind | 'json',
+  filter: DashboardFilter,
+): Promise<string> {
   switch (kind) {
     case 'json':
-      return snapshotToJson(collectSnapshot(queries, filter));
+      return snapshotToJson(await gatherSnapshot(queries, filter));
     case 'dashboard':
-      return snapshotToCsv(collectSnapshot(queries, filter));
+      return snapshotToCsv(await gatherSnapshot(queries, filter));
     case 'tiles':
-      return tilesToCsv(queries.tiles(filter).tiles);
+      return tilesToCsv((await queries.tiles(filter)).tiles);
     case 'day':
-      return timeSeriesToCsv(queries.timeSeries(filter));
+      return timeSeriesToCsv(await queries.timeSeries(filter));
     default:
-      return breakdownToCsv(queries.breakdown(filter, kind));
+      return breakdownToCsv(await queries.breakdown(filter, kind));
   }
 }
 

@@ -1,13 +1,16 @@
 // Sends this machine's metrics to the team database (issue 8): on a timer and shortly after new events,
 // never on the hot path; pg and the sync code load on the first sync. Owns the three team commands, the
 // password in SecretStorage, the one-time login-refused prompt, and a status bar item shown only while the
-// team database cannot be reached.
+// team database cannot be reached. The dashboard's team view reads with the same setting and password.
 import * as vscode from 'vscode';
+import type { TeamDatabaseSettings } from '../dashboard/teamDatabase';
 import type { TeamSync, TeamSyncResult } from '../dashboard/teamSync';
 import type { ScrubbingLogger } from './log';
 import type { MetricsService } from './metricsService';
 
-const PASSWORD_KEY = 'aegis.team.password';
+/** The SecretStorage key of the team database password (the sync and the dashboard's team view share it). */
+export const TEAM_PASSWORD_KEY = 'aegis.team.password';
+const PASSWORD_KEY = TEAM_PASSWORD_KEY;
 /** Wait this long after the last recorded event before a sync, so a burst of typing makes one sync. */
 const AFTER_EVENTS_MS = 60_000;
 
@@ -24,6 +27,27 @@ interface TeamConfig {
   database: string;
   team: string;
   intervalMinutes: number;
+}
+
+/** How the dashboard's team view connects: one login serves both directions, so a lead's login holds the
+ * writer role (to send their own metrics) and the reader role (to read the team's). */
+export interface TeamReaderSettings {
+  settings: TeamDatabaseSettings;
+  team: string;
+}
+
+/** The team database settings and stored password, or undefined when no team database is configured. */
+export async function teamReaderSettings(
+  secrets: vscode.SecretStorage,
+): Promise<TeamReaderSettings | undefined> {
+  const config = vscode.workspace.getConfiguration('aegis.team');
+  const database = config.get<string>('database', '').trim();
+  if (database === '') return undefined;
+  const password = await secrets.get(TEAM_PASSWORD_KEY);
+  return {
+    settings: { connectionString: database, ...(password === undefined ? {} : { password }) },
+    team: config.get<string>('name', '').trim(),
+  };
 }
 
 export class TeamSyncService implements vscode.Disposable {

@@ -7,7 +7,10 @@ import {
   SCREEN_TABLE_COLUMNS,
   SCREEN_TILES,
   collectSnapshot,
+  developerFilterAllowed,
+  effectiveSource,
   filterForView,
+  gatherSnapshot,
   isDashboardViewState,
   snapshotToCsv,
   snapshotToJson,
@@ -15,6 +18,7 @@ import {
 } from '../../../src/dashboard/dashboardView';
 import type { DashboardViewState } from '../../../src/dashboard/dashboardView';
 import { MetricsStore } from '../../../src/dashboard/metricsStore';
+import { TeamQueries, sqliteExecutor } from '../../../src/dashboard/teamQueries';
 import { DAY, HOUR, accepted, chars, guard, request, shown, tempDir } from './fixtures/eventFactory';
 
 const BERLIN = 'Europe/Berlin';
@@ -64,6 +68,34 @@ describe('dashboard view state', () => {
     assert.equal(isDashboardViewState({ ...DEFAULT_VIEW_STATE, customTo: '03/10/2025' }), false);
     assert.equal(isDashboardViewState({ ...DEFAULT_VIEW_STATE, models: [3] }), false);
     assert.equal(isDashboardViewState(null), false);
+    assert.equal(isDashboardViewState({ ...DEFAULT_VIEW_STATE, source: 'team' }), true);
+    assert.equal(isDashboardViewState({ ...DEFAULT_VIEW_STATE, source: 'cloud' }), false);
+  });
+
+  it("reopens a state saved before the team view existed as the viewer's own data", () => {
+    const { source: _source, ...old } = DEFAULT_VIEW_STATE;
+    assert.equal(isDashboardViewState(old), true);
+    assert.equal(effectiveSource(old, true), 'local');
+  });
+
+  it('shows the team view only while a team database is configured', () => {
+    const team = view({ source: 'team' });
+    assert.equal(effectiveSource(team, true), 'team');
+    // The setting was removed: the saved choice falls back to local, and comes back with the setting.
+    assert.equal(effectiveSource(team, false), 'local');
+    assert.equal(effectiveSource(view({ source: 'local' }), true), 'local');
+  });
+
+  it("leaves the developer filter out of a non-lead's team view, and keeps it everywhere else", () => {
+    const state = view({ source: 'team', developers: ['dev-b'], languages: ['go'] });
+    assert.equal(developerFilterAllowed('local', undefined), true);
+    assert.equal(developerFilterAllowed('team', undefined), false, 'before the access is known');
+    assert.equal(developerFilterAllowed('team', { isLead: false, minGroupSize: 5 }), false);
+    assert.equal(developerFilterAllowed('team', { isLead: true, minGroupSize: 5 }), true);
+    const nonLead = filterForView(state, 'UTC', NOW, false);
+    assert.equal('developers' in nonLead, false);
+    assert.deepEqual(nonLead.languages, ['go']);
+    assert.deepEqual(filterForView(state, 'UTC', NOW, true).developers, ['dev-b']);
   });
 });
 
@@ -180,5 +212,32 @@ describe('dashboard export of what is on screen', () => {
     assert.equal(parsed.period.from, '2025-05-06T00:00:00.000Z');
     assert.equal(parsed.tiles.tiles.find((t) => t.id === 'accepted')?.value, 3);
     assert.equal(parsed.breakdowns.developer.rows[0].metrics.acceptedChars, 30);
+  });
+
+  it('exports the team view with the same figures, through the asynchronous team queries', async () => {
+    // The team queries over the local store (the same SQL the team database runs), as a lead would see it.
+    const team = new TeamQueries(sqliteExecutor(store.db), { isLead: true, minGroupSize: 1 });
+    const local = snapshotToCsv(collectSnapshot(queries, day2));
+    assert.equal(snapshotToCsv(await gatherSnapshot(team, day2)), local);
+    assert.equal(snapshotToCsv(await gatherSnapshot(queries, day2)), local);
+  });
+
+  it('says in the export why the per-developer section is empty when the team withholds it', async () => {
+    const team = new TeamQueries(sqliteExecutor(store.db), { isLead: false, minGroupSize: 5 });
+    const snapshot = await gatherSnapshot(team, day2);
+    assert.deepEqual(snapshot.breakdowns.developer.withheld?.minGroupSize, 5);
+    const developerSection = snapshotToCsv(snapshot).split('\n\n')[6].split('\n');
+    assert.equal(developerSection[0], 'section,by_developer');
+    assert.deepEqual(developerSection.slice(2), [
+      'withheld_min_group_size,5',
+      'withheld_developers_in_selection,1',
+    ]);
+    // The other tables are not affected by the group size.
+    assert.match(snapshotToCsv(snapshot).split('\n\n')[3], /^python,/m);
+    const json = JSON.parse(snapshotToJson(snapshot)) as {
+      breakdowns: { developer: { rows: unknown[]; withheld: { developers: number } } };
+    };
+    assert.deepEqual(json.breakdowns.developer.rows, []);
+    assert.equal(json.breakdowns.developer.withheld.developers, 1);
   });
 });

@@ -1,9 +1,11 @@
 // Replays typing real source files keystroke by keystroke (human-like jitter and pauses) in simulated
 // time against a model with fixed latency that streams the file's real next characters, comparing the
 // "aegis" strategy (adaptive debounce, cache, type-through) with "fixed350" (fixed 350 ms debounce, no
-// type-through), plus "everyKeystroke" (a request on every keystroke, no debounce) for enough samples
-// of the engine's own time. Prints one JSON object keyed by language. Usage:
-//   npx tsx bench/completion.ts --files <source files...> [--keystrokes N] [--clock cpu|wall]
+// type-through), plus "everyKeystroke" (a request on every keystroke, no debounce). Each file becomes a
+// document of at least 5,000 lines in which several typing sessions, spread over the document, delete a
+// passage and type it back, so every strategy has enough requests for a p99. Prints one JSON object
+// keyed by language. Usage:
+//   npx tsx bench/completion.ts --files <source files...> [--sessions N] [--keystrokes N] [--clock cpu|wall]
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +17,7 @@ import { passThroughGuard } from '../src/completion/completionPorts';
 import type { CompletionBackend, CompletionProfile, ModelRequest } from '../src/completion/completionPorts';
 import { ContextGatherer } from '../src/completion/contextGatherer';
 import { DocumentIndex } from '../src/completion/documentIndex';
+import { IdleParses } from '../src/completion/idleParses';
 import { SyntaxTrees } from '../src/completion/syntaxTrees';
 import { VirtualClock } from '../src/completion/virtualClock';
 
@@ -105,7 +108,8 @@ function schedule(text: string, seed: number): number[] {
 }
 
 interface StrategyResult {
-  requestsMeasured: number;
+  requests: number;
+  sessions: number;
   overheadMsP50: number;
   overheadMsP99: number;
   contextMsP50: number;
@@ -118,16 +122,39 @@ interface StrategyResult {
   keystrokes: number;
   keystrokeEditMsP50: number;
   keystrokeEditMsP99: number;
-  parses: { full: number; incremental: number; cancelled: number };
+  parses: { full: number; incremental: number; cancelled: number; resumed: number };
 }
 
 type Strategy = 'aegis' | 'fixed350' | 'everyKeystroke';
 
+/** One typing session: the passage at `start` is deleted, then typed back character by character. */
+interface Session {
+  readonly start: number;
+  readonly text: string;
+}
+
+/** `count` sessions at line starts spread evenly over the document, each retyping about `length` characters. */
+function sessionsFor(doc: string, count: number, length: number): Session[] {
+  const lineStarts = [0];
+  for (let i = doc.indexOf('\n'); i !== -1; i = doc.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const sessions: Session[] = [];
+  for (let k = 0; k < count; k++) {
+    const line = Math.floor(((k + 0.5) / count) * (lineStarts.length - 1));
+    const start = lineStarts[line] ?? 0;
+    // The passage ends at a line end, so the cursor line has nothing after it while it is typed, as
+    // when new code goes in between existing lines.
+    const lineEnd = doc.indexOf('\n', start + length);
+    const text = doc.slice(start, lineEnd === -1 ? doc.length : lineEnd);
+    if (text.length > 0) sessions.push({ start, text });
+  }
+  return sessions;
+}
+
 async function replay(
   trees: SyntaxTrees,
   languageId: string,
-  base: string,
-  typed: string,
+  original: string,
+  sessions: readonly Session[],
   strategy: Strategy,
   engineClock: { now: () => number },
 ): Promise<StrategyResult> {
@@ -135,22 +162,30 @@ async function replay(
   const clock = new VirtualClock();
   const uri = `file:///bench-${strategy}`;
   const index = new DocumentIndex(trees);
-  index.upsert({ uri, path: `src/bench.${languageId}`, languageId, version: 0, text: base });
+  let version = 0;
+  index.upsert({ uri, path: `src/bench.${languageId}`, languageId, version, text: original });
   const gatherer = new ContextGatherer(index, trees, { now: () => performance.now() });
   gatherer.warm(uri);
-  let position = 0;
+  // The extension's idle parsing, on the simulated clock: parses cut off by a request's budget finish
+  // in slices while the user pauses (their time is not any request's).
+  const idle = new IdleParses(gatherer, clock);
+  let cursor = 0;
+  let sessionEnd = 0;
   const backend: CompletionBackend & { requests: number } = {
     requests: 0,
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<string> {
       this.requests++;
-      // The "model" knows the file: it proposes the real next characters (to the line end, or a few lines).
-      const from = position;
-      const lineEnd = typed.indexOf('\n', from);
-      let end = lineEnd === -1 ? typed.length : lineEnd;
+      // The "model" knows the file: it proposes the passage's real next characters (to the line end, or
+      // a few lines for a multi-line request), up to the end of the passage being retyped.
+      const from = cursor;
+      const lineEnd = original.indexOf('\n', from);
+      let end = lineEnd === -1 ? original.length : lineEnd;
       if (request.maxTokens > 64)
-        for (let k = 0; k < 3 && end < typed.length; k++)
-          end = typed.indexOf('\n', end + 1) === -1 ? typed.length : typed.indexOf('\n', end + 1);
-      const answer = typed.slice(from, end);
+        for (let k = 0; k < 3 && end < original.length; k++) {
+          const next = original.indexOf('\n', end + 1);
+          end = next === -1 ? original.length : next;
+        }
+      const answer = original.slice(from, Math.min(end, sessionEnd));
       try {
         await clock.sleep(firstTokenMs, signal);
         for (let i = 0; i < answer.length; i += chunkChars) {
@@ -178,49 +213,63 @@ async function replay(
     onTiming: (t) => timings.push(t),
   });
 
-  const gaps = schedule(typed, 7);
   let ghostAt: number | undefined;
   let keystroke = 0;
+  let keystrokes = 0;
   const pending: Promise<unknown>[] = [];
   const ghostTimes: number[] = [];
   let pauses = 0;
   let pausesWithGhost = 0;
   const editMs: number[] = [];
-  for (let i = 0; i < typed.length; i++) {
-    const oldLength = base.length + i;
-    const editStart = engineClock.now();
-    index.applyChanges(uri, i + 1, [{ offset: oldLength, deletedLength: 0, text: typed.charAt(i) }]);
-    editMs.push(engineClock.now() - editStart);
-    position = i + 1;
-    keystroke = i;
-    ghostAt = undefined;
-    const doc = index.get(uri);
-    if (doc === undefined) throw new Error('document lost');
-    const mine = i;
-    const typedAt = clock.now();
-    pending.push(
-      engine
-        .provide({
-          document: doc,
-          offset: doc.text.length,
-          trigger: strategy === 'everyKeystroke' ? 'explicit' : 'automatic',
-        })
-        .then((s) => {
-          if (s !== undefined && keystroke === mine) {
-            engine.handleShown(s.id);
-            ghostAt ??= clock.now() - typedAt;
-          }
-        }),
-    );
-    const gap = gaps[i] ?? 100;
-    await clock.advance(gap);
-    if (gap >= 500) {
-      pauses++;
-      if (ghostAt !== undefined) {
-        pausesWithGhost++;
-        ghostTimes.push(ghostAt);
-      } else {
-        ghostTimes.push(gap);
+  for (const [k, session] of sessions.entries()) {
+    // Select the passage, delete it, and pause before typing it again.
+    index.applyChanges(uri, ++version, [
+      { offset: session.start, deletedLength: session.text.length, text: '' },
+    ]);
+    sessionEnd = session.start + session.text.length;
+    idle.schedule();
+    await clock.advance(2000);
+    const gaps = schedule(session.text, 7 + k);
+    for (let i = 0; i < session.text.length; i++) {
+      const at = session.start + i;
+      const editStart = engineClock.now();
+      index.applyChanges(uri, ++version, [{ offset: at, deletedLength: 0, text: session.text.charAt(i) }]);
+      editMs.push(engineClock.now() - editStart);
+      idle.schedule();
+      cursor = at + 1;
+      const mine = ++keystroke;
+      keystrokes++;
+      ghostAt = undefined;
+      const doc = index.get(uri);
+      if (doc === undefined) throw new Error('document lost');
+      // A copy, as the extension takes: the index updates its entries in place.
+      const snapshot = { ...doc };
+      const typedAt = clock.now();
+      pending.push(
+        engine
+          .provide({
+            document: snapshot,
+            offset: cursor,
+            trigger: strategy === 'everyKeystroke' ? 'explicit' : 'automatic',
+          })
+          .then((s) => {
+            idle.schedule();
+            if (s !== undefined && keystroke === mine) {
+              engine.handleShown(s.id);
+              ghostAt ??= clock.now() - typedAt;
+            }
+          }),
+      );
+      const gap = gaps[i] ?? 100;
+      await clock.advance(gap);
+      if (gap >= 500) {
+        pauses++;
+        if (ghostAt !== undefined) {
+          pausesWithGhost++;
+          ghostTimes.push(ghostAt);
+        } else {
+          ghostTimes.push(gap);
+        }
       }
     }
   }
@@ -231,9 +280,11 @@ async function replay(
     (t) => t.source === 'model' || t.source === 'cache' || (t.source === 'none' && t.contextMs > 0),
   );
   const cacheHits = timings.filter((t) => t.source === 'cache').length;
+  idle.dispose();
   trees.forget(uri);
   return {
-    requestsMeasured: worked.length,
+    requests: worked.length,
+    sessions: sessions.length,
     overheadMsP50: round(
       percentile(
         worked.map((t) => t.overheadMs),
@@ -258,42 +309,51 @@ async function replay(
         99,
       ),
     ),
-    requestsPer100Keystrokes: round((backend.requests / typed.length) * 100),
+    requestsPer100Keystrokes: round((backend.requests / keystrokes) * 100),
     cancelledShare: round(
       ends.length === 0 ? 0 : ends.filter((e) => e.type === 'cancelled').length / ends.length,
     ),
     cacheHitRate: round(cacheHits + backend.requests === 0 ? 0 : cacheHits / (cacheHits + backend.requests)),
     timeToGhostMsP50: round(percentile(ghostTimes, 50)),
     pausesWithGhostShare: round(pauses === 0 ? 0 : pausesWithGhost / pauses),
-    keystrokes: typed.length,
+    keystrokes,
     keystrokeEditMsP50: round(percentile(editMs, 50)),
     keystrokeEditMsP99: round(percentile(editMs, 99)),
     parses: {
       full: trees.parses.full - parsesBefore.full,
       incremental: trees.parses.incremental - parsesBefore.incremental,
       cancelled: trees.parses.cancelled - parsesBefore.cancelled,
+      resumed: trees.parses.resumed - parsesBefore.resumed,
     },
   };
 }
 
+const valueFlags = new Set(['--sessions', '--keystrokes', '--clock', '--strategies']);
+const allStrategies: readonly Strategy[] = ['aegis', 'fixed350', 'everyKeystroke'];
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const flag = (name: string): string | undefined => {
+    const at = args.indexOf(name);
+    return at === -1 ? undefined : args[at + 1];
+  };
+  const engineClock = flag('--clock') === 'wall' ? { now: () => performance.now() } : cpuClock;
+  const sessionCount = Number(flag('--sessions') ?? 40);
+  const perSession = Number(flag('--keystrokes') ?? 600);
+  const strategies = (flag('--strategies') ?? allStrategies.join(','))
+    .split(',')
+    .filter((name): name is Strategy => (allStrategies as readonly string[]).includes(name));
   const filesAt = args.indexOf('--files');
-  const limitAt = args.indexOf('--keystrokes');
-  const clockAt = args.indexOf('--clock');
-  const engineClock =
-    clockAt !== -1 && args[clockAt + 1] === 'wall' ? { now: () => performance.now() } : cpuClock;
-  const limit = limitAt === -1 ? 1500 : Number(args[limitAt + 1]);
   const files =
     filesAt === -1
       ? []
       : args
           .slice(filesAt + 1)
-          .filter(
-            (a, i, all) => !a.startsWith('--') && all[i - 1] !== '--keystrokes' && all[i - 1] !== '--clock',
-          );
+          .filter((a, i) => !a.startsWith('--') && !valueFlags.has(args[filesAt + i] ?? ''));
   if (files.length === 0)
-    throw new Error('usage: npx tsx bench/completion.ts --files <source files...> [--keystrokes N]');
+    throw new Error(
+      'usage: npx tsx bench/completion.ts --files <source files...> [--sessions N] [--keystrokes N] [--strategies a,b] [--clock cpu|wall]',
+    );
   const trees = new SyntaxTrees(path.dirname(require.resolve('@vscode/tree-sitter-wasm')));
   const out: Record<string, Record<string, StrategyResult | number | string>> = {};
   for (const file of files) {
@@ -301,20 +361,19 @@ async function main(): Promise<void> {
     await trees.loadLanguage(languageId);
     const source = fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
     // The document being edited: whole copies of the file up to at least 5,000 lines (cutting a copy
-    // short would leave an unclosed class at the end, which no real file has), then the file typed
-    // again at its end.
+    // short would leave an unclosed class at the end, which no real file has).
     const copy = source.endsWith('\n') ? source : `${source}\n`;
     const copyLines = copy.split('\n').length - 1;
     const base = copy.repeat(Math.max(1, Math.ceil(contextLines / Math.max(1, copyLines))));
-    const typed = source.slice(0, limit);
+    const sessions = sessionsFor(base, sessionCount, perSession);
     const key = out[languageId] === undefined ? languageId : `${languageId}:${path.basename(file)}`;
-    out[key] = {
+    const result: Record<string, StrategyResult | number | string> = {
       documentLines: base.split('\n').length - 1,
       clock: engineClock === cpuClock ? 'cpu' : 'wall',
-      aegis: await replay(trees, languageId, base, typed, 'aegis', engineClock),
-      fixed350: await replay(trees, languageId, base, typed, 'fixed350', engineClock),
-      everyKeystroke: await replay(trees, languageId, base, typed, 'everyKeystroke', engineClock),
     };
+    for (const strategy of strategies)
+      result[strategy] = await replay(trees, languageId, base, sessions, strategy, engineClock);
+    out[key] = result;
   }
   trees.dispose();
   process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -43,6 +43,8 @@ export interface GatheredContext {
 export interface ContextGathererOptions {
   /** Hard budget for one gather, in the clock's milliseconds. */
   readonly budgetMs?: number;
+  /** Of that, the most the current document's reparse may take before the last tree stands in. */
+  readonly parseBudgetMs?: number;
   readonly maxDefinitions?: number;
   readonly maxEditSnippets?: number;
   readonly maxViewSnippets?: number;
@@ -200,7 +202,10 @@ function containerBody(node: Node): Node | null {
 export class ContextGatherer {
   private readonly symbols = new Map<string, SymbolTable>();
   private readonly pendingWarm = new Set<string>();
+  /** Documents whose symbol table a request found outdated. */
+  private readonly tablesWanted = new Set<string>();
   private readonly budgetMs: number;
+  private readonly parseBudgetMs: number;
   private readonly maxDefinitions: number;
   private readonly maxEditSnippets: number;
   private readonly maxViewSnippets: number;
@@ -212,6 +217,7 @@ export class ContextGatherer {
     options: ContextGathererOptions = {},
   ) {
     this.budgetMs = options.budgetMs ?? 15;
+    this.parseBudgetMs = Math.min(this.budgetMs, options.parseBudgetMs ?? 4);
     this.maxDefinitions = options.maxDefinitions ?? 8;
     this.maxEditSnippets = options.maxEditSnippets ?? 3;
     this.maxViewSnippets = options.maxViewSnippets ?? 2;
@@ -220,6 +226,16 @@ export class ContextGatherer {
   /** Documents skipped for lack of time; the extension warms them when idle. */
   pendingWarmUps(): string[] {
     return [...this.pendingWarm];
+  }
+
+  /** Queues a document for idle parsing (a grammar arrived, a document opened). */
+  requestWarmUp(uri: string): void {
+    this.pendingWarm.add(uri);
+  }
+
+  /** Gives up on a queued document (its parse failed: trying again on every idle moment would too). */
+  cancelWarmUp(uri: string): void {
+    this.pendingWarm.delete(uri);
   }
 
   /** Parses a document and builds its symbol table without a budget (on open, or when idle). */
@@ -231,23 +247,59 @@ export class ContextGatherer {
     if (tree !== undefined) this.symbolTable(doc, tree);
   }
 
+  /**
+   * One slice of idle work on a document the requests had no time to parse: parses (or resumes the
+   * parse) for at most `sliceMs`, then builds its symbol table. Returns true when nothing is left.
+   */
+  warmSlice(uri: string, sliceMs: number): boolean {
+    const doc = this.index.get(uri);
+    if (doc === undefined || !this.trees.isLoaded(doc.languageId)) {
+      this.pendingWarm.delete(uri);
+      return true;
+    }
+    const start = this.clock.now();
+    const tree = this.trees.tree(doc, { now: () => this.clock.now(), at: start + sliceMs });
+    if (tree === undefined) return false;
+    // The symbol table serves other documents' requests: built when the document is new to us or a
+    // request used an outdated one, not on every version of the document being typed in. It gets a
+    // slice of its own when the parse used most of this one.
+    const table = this.symbols.get(uri);
+    if (table === undefined || (table.version !== doc.version && this.tablesWanted.has(uri))) {
+      if (this.clock.now() - start > sliceMs / 2) return false;
+      this.symbolTable(doc, tree);
+      this.tablesWanted.delete(uri);
+    }
+    this.pendingWarm.delete(uri);
+    return true;
+  }
+
   gather(doc: DocumentSnapshot, offset: number): GatheredContext {
-    const deadline = this.clock.now() + this.budgetMs;
+    const start = this.clock.now();
+    const deadline = start + this.budgetMs;
     const support = languageSupport(doc.languageId);
     let truncated = false;
     let tree: Tree | undefined;
+    let fresh = false;
     if (this.trees.isLoaded(doc.languageId)) {
-      // A cold parse of a large file does not fit; an incremental reparse does.
-      if (this.trees.hasTree(doc.uri) || doc.text.length / 1000 < this.budgetMs / 2) {
-        tree = this.trees.tree(doc, { now: () => this.clock.now(), at: deadline });
+      // A reparse gets part of the budget (the last tree can stand in); a first parse of a small
+      // document, with nothing to stand in, may use all of it.
+      const reparse = this.trees.hasTree(doc.uri);
+      if (reparse || doc.text.length / 1000 < this.budgetMs / 2) {
+        const at = start + (reparse ? this.parseBudgetMs : this.budgetMs);
+        tree = this.trees.tree(doc, { now: () => this.clock.now(), at });
+        fresh = tree !== undefined;
       }
       if (tree === undefined) {
+        // The reparse did not fit (an edit that changes the rest of the file, like an opened string):
+        // the last tree, shifted by the edits since, still knows the enclosing definitions and imports.
+        // The parse is finished in idle slices, resuming where this one stopped.
         truncated = true;
         this.pendingWarm.add(doc.uri);
+        tree = this.trees.latest(doc)?.tree;
       }
     }
     const multiline =
-      tree !== undefined
+      tree !== undefined && fresh
         ? this.multilineFromTree(doc.text, offset, tree, support)
         : multilineFromText(doc.text, offset, support);
     const imports: ScopeLine[] = [];
@@ -259,8 +311,12 @@ export class ContextGatherer {
       for (let i = 0; i < count; i++) {
         const child = root.namedChild(i);
         if (child === null || child.startIndex >= offset) break;
+        // Read from the document, not child.text: a stale tree's text is the old version's.
         if (support.importTypes.has(child.type))
-          imports.push({ offset: child.startIndex, text: child.text.trimEnd() });
+          imports.push({
+            offset: child.startIndex,
+            text: doc.text.slice(child.startIndex, child.endIndex).trimEnd(),
+          });
       }
       for (
         let node = tree.rootNode.descendantForIndex(Math.max(0, offset - 1));
@@ -279,13 +335,13 @@ export class ContextGatherer {
     }
     const snippets: ContextSnippet[] = [];
     if (this.clock.now() > deadline)
-      return { multiline, imports, scopeHeaders, snippets, truncated: true, parsed: tree !== undefined };
+      return { multiline, imports, scopeHeaders, snippets, truncated: true, parsed: fresh };
 
     const others = this.index.recent().filter((d) => d.uri !== doc.uri);
     truncated = this.addDefinitions(doc, offset, others, snippets, deadline) || truncated;
     if (this.clock.now() > deadline) truncated = true;
     else this.addRecentSnippets(others, snippets);
-    return { multiline, imports, scopeHeaders, snippets, truncated, parsed: tree !== undefined };
+    return { multiline, imports, scopeHeaders, snippets, truncated, parsed: fresh };
   }
 
   /** Returns true when it ran out of time. */
@@ -304,8 +360,14 @@ export class ContextGatherer {
     for (const other of others) {
       if (this.clock.now() > deadline) return true;
       const cached = this.symbols.get(other.uri);
-      if (cached !== undefined && cached.version === other.version) {
+      if (cached !== undefined) {
+        // An outdated table still names the right definitions but for the lines edited since; it is
+        // rebuilt when idle rather than on this request's time.
         tables.push({ doc: other, table: cached });
+        if (cached.version !== other.version) {
+          this.tablesWanted.add(other.uri);
+          this.pendingWarm.add(other.uri);
+        }
         continue;
       }
       if (!this.trees.isLoaded(other.languageId)) continue;

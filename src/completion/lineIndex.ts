@@ -182,14 +182,20 @@ export class LineIndex {
   }
 }
 
+/**
+ * CRLF pairs wholly inside [from, to). A search of the whole text would run on to the next CRLF, through
+ * the whole rest of an LF file, on every keystroke.
+ */
 function countCrlf(text: string, from: number, to: number): number {
   let n = 0;
+  const start = Math.max(0, from);
   const end = Math.min(to, text.length);
-  for (
-    let i = text.indexOf('\r\n', Math.max(0, from));
-    i !== -1 && i + 1 < end;
-    i = text.indexOf('\r\n', i + 2)
-  )
-    n++;
+  if (end - start > 64) {
+    // A slice shares the text's characters, and bounds the native search to the range.
+    const range = text.slice(start, end);
+    for (let i = range.indexOf('\r\n'); i !== -1; i = range.indexOf('\r\n', i + 2)) n++;
+    return n;
+  }
+  for (let i = start; i + 1 < end; i++) if (text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10) n++;
   return n;
 }

@@ -25,7 +25,8 @@ export interface RetentionTrackerOptions {
   /** Current text of an open document, or undefined when it is closed. */
   readonly getText: (uri: string) => string | undefined;
   readonly eventSink: CompletionEventSink;
-  readonly checkpointsMs?: readonly number[];
+  /** Delays after acceptance; a function is asked at each acceptance (tests shorten them in a live host). */
+  readonly checkpointsMs?: readonly number[] | (() => readonly number[]);
 }
 
 /** Above this many character comparisons, fall back to comparing whole lines. */
@@ -57,10 +58,11 @@ export function survivingChars(accepted: string, current: string): number {
 
 export class RetentionTracker {
   private readonly tracked = new Set<Tracked>();
-  private readonly checkpoints: readonly number[];
+  private readonly checkpoints: () => readonly number[];
 
   constructor(private readonly options: RetentionTrackerOptions) {
-    this.checkpoints = options.checkpointsMs ?? retentionCheckpointsMs;
+    const given = options.checkpointsMs ?? retentionCheckpointsMs;
+    this.checkpoints = typeof given === 'function' ? given : () => given;
   }
 
   /** Starts tracking text inserted at `offset` by accepting a suggestion. */
@@ -74,6 +76,7 @@ export class RetentionTracker {
     languageId: string;
   }): void {
     if (entry.text.length === 0) return;
+    const checkpoints = this.checkpoints();
     const t: Tracked = {
       suggestionId: entry.suggestionId,
       uri: entry.uri,
@@ -82,11 +85,10 @@ export class RetentionTracker {
       start: entry.offset,
       end: entry.offset + entry.text.length,
       cancels: [],
-      remaining: this.checkpoints.length,
+      remaining: checkpoints.length,
     };
     this.tracked.add(t);
-    for (const ms of this.checkpoints)
-      t.cancels.push(this.options.timers.setTimeout(() => this.check(t, ms), ms));
+    for (const ms of checkpoints) t.cancels.push(this.options.timers.setTimeout(() => this.check(t, ms), ms));
   }
 
   /** Document edits, in the order the editor applied them. */

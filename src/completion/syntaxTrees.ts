@@ -1,6 +1,8 @@
 // Tree-sitter syntax trees per document: loads the runtime and grammars from a wasm folder (the extension
 // points it at its bundled copy), parses once per document version, and reparses incrementally after
-// edits (tree.edit, then parse with the old tree). Parsing can be cut off at a deadline.
+// edits (tree.edit, then parse with the old tree). Parsing can be cut off at a deadline; a parse cut off
+// is resumed where it stopped when the same version is asked for again (idle slices finish it), and
+// until then the last tree, with the edits recorded on it, stands in for context.
 
 import * as path from 'node:path';
 import { Language, Parser } from '@vscode/tree-sitter-wasm';
@@ -14,6 +16,14 @@ interface TreeEntry {
   tree: Tree;
   /** tree.edit was applied since the last parse: the next parse may reuse it. */
   edited: boolean;
+}
+
+/** A parse cut off at its deadline, which the grammar's parser can resume for this exact text. */
+interface PendingParse {
+  readonly uri: string;
+  readonly version: number;
+  readonly text: string;
+  readonly oldTree: Tree | null;
 }
 
 /** Row/column positions of a change in the text before it (UTF-16 code units). */
@@ -52,8 +62,13 @@ export class SyntaxTrees {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly parsers = new Map<string, Parser>();
   private readonly trees = new Map<string, TreeEntry>();
-  /** Parses done so far: from scratch, reusing an edited tree, and cut off at a deadline. */
-  readonly parses = { full: 0, incremental: 0, cancelled: 0 };
+  /** Per grammar: the parse its parser holds half-done (tree-sitter resumes it unless reset). */
+  private readonly pending = new Map<string, PendingParse>();
+  /**
+   * Parses done so far: from scratch, reusing an edited tree, cut off at a deadline, and finished after
+   * being resumed (a resumed parse also counts as full or incremental).
+   */
+  readonly parses = { full: 0, incremental: 0, cancelled: 0, resumed: 0 };
 
   /** @param wasmDir the folder holding tree-sitter.wasm and the tree-sitter-<lang>.wasm grammars */
   constructor(private readonly wasmDir: string) {}
@@ -122,6 +137,18 @@ export class SyntaxTrees {
     }
     const oldTree =
       entry !== undefined && entry.edited && entry.languageId === doc.languageId ? entry.tree : null;
+    const held = this.pending.get(grammar);
+    // Resuming is only sound for the same text and old tree; anything else starts over.
+    const resume =
+      held !== undefined &&
+      held.uri === doc.uri &&
+      held.version === doc.version &&
+      held.text === doc.text &&
+      held.oldTree === oldTree;
+    if (held !== undefined && !resume) {
+      parser.reset();
+      this.pending.delete(grammar);
+    }
     const options =
       deadline === undefined
         ? undefined
@@ -130,14 +157,31 @@ export class SyntaxTrees {
     const tree = parser.parse(doc.text, oldTree, options);
     if (tree === null) {
       this.parses.cancelled++;
-      parser.reset();
+      this.pending.set(grammar, { uri: doc.uri, version: doc.version, text: doc.text, oldTree });
       return undefined;
     }
+    this.pending.delete(grammar);
+    if (resume) this.parses.resumed++;
     if (oldTree === null) this.parses.full++;
     else this.parses.incremental++;
     entry?.tree.delete();
     this.trees.set(doc.uri, { version: doc.version, languageId: doc.languageId, tree, edited: false });
     return tree;
+  }
+
+  /**
+   * The document's latest tree even when edits came after it (tree.edit has shifted its nodes to the
+   * current text, but the edited region itself is not parsed): `fresh` says whether it is this version.
+   * Node text must be read from the current document text, not `node.text`, which reads the old one.
+   */
+  latest(doc: {
+    uri: string;
+    languageId: string;
+    version: number;
+  }): { tree: Tree; fresh: boolean } | undefined {
+    const entry = this.trees.get(doc.uri);
+    if (entry === undefined || entry.languageId !== doc.languageId) return undefined;
+    return { tree: entry.tree, fresh: entry.version === doc.version };
   }
 
   /**
@@ -165,6 +209,11 @@ export class SyntaxTrees {
   }
 
   forget(uri: string): void {
+    for (const [grammar, held] of this.pending)
+      if (held.uri === uri) {
+        this.parsers.get(grammar)?.reset();
+        this.pending.delete(grammar);
+      }
     this.trees.get(uri)?.tree.delete();
     this.trees.delete(uri);
   }
@@ -172,6 +221,7 @@ export class SyntaxTrees {
   dispose(): void {
     for (const entry of this.trees.values()) entry.tree.delete();
     this.trees.clear();
+    this.pending.clear();
     for (const parser of this.parsers.values()) parser.delete();
     this.parsers.clear();
   }

@@ -51,6 +51,18 @@ export interface InlineCompletionStats {
     { readonly full: number; readonly incremental: number; readonly cancelled: number } | undefined;
 }
 
+/**
+ * Retention checkpoints in ms, from AEGIS_TEST_RETENTION_CHECKPOINTS_MS ("300,600"): the host tests run
+ * in this process and set it to see checkpoints fire in seconds, not minutes. Absent or malformed, the
+ * product's 30 s / 2 / 5 / 10 min apply.
+ */
+function testRetentionCheckpoints(): readonly number[] | undefined {
+  const raw = process.env.AEGIS_TEST_RETENTION_CHECKPOINTS_MS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const delays = raw.split(',').map((part) => Number(part.trim()));
+  return delays.every((ms) => Number.isFinite(ms) && ms > 0) ? delays : undefined;
+}
+
 function isTracked(document: vscode.TextDocument): boolean {
   return trackedSchemes.has(document.uri.scheme);
 }
@@ -204,6 +216,7 @@ export class InlineCompletionFeature implements vscode.Disposable {
           eventSink: (event) => this.onEvent(event),
           getText: (uri) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri)?.getText(),
           onError: (message) => this.ctx.logger.warn(message),
+          retentionCheckpointsMs: testRetentionCheckpoints,
           ...(vscode.workspace.workspaceFolders?.[0] !== undefined
             ? { repoName: vscode.workspace.workspaceFolders[0].name }
             : {}),
@@ -482,6 +495,8 @@ export class InlineCompletionFeature implements vscode.Disposable {
       return;
     }
     runtime.index.applyChanges(uri, document.version, changes);
+    // Typing postpones idle parsing, so its slices never compete with keystrokes.
+    runtime.scheduleWarmUp();
     // Should the edits ever not add up (an event missed while loading), start over from the real text.
     if (runtime.index.get(uri)?.text.length !== documentLength(document))
       runtime.index.upsert(this.snapshot(document));

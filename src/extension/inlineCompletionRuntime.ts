@@ -2,7 +2,7 @@
 // extension imports this module lazily, so activation pays for none of it): tree-sitter syntax trees
 // loaded from the bundled wasm folder, the document index, the context gatherer, the engine and the
 // retention tracker. Grammars load in the background per language; documents whose parse did not fit
-// a request's budget are parsed when the editor is idle. Plain Node: no 'vscode' here.
+// a request's budget are parsed when the editor is idle, in slices. Plain Node: no 'vscode' here.
 import { CompletionEngine } from '../completion/completionEngine';
 import type { CompletionEventSink } from '../completion/completionEvents';
 import { realClock, realTimers } from '../completion/completionPorts';
@@ -14,7 +14,8 @@ import type {
 } from '../completion/completionPorts';
 import { ContextGatherer } from '../completion/contextGatherer';
 import { DocumentIndex } from '../completion/documentIndex';
-import { RetentionTracker } from '../completion/retentionTracker';
+import { IdleParses } from '../completion/idleParses';
+import { RetentionTracker, retentionCheckpointsMs } from '../completion/retentionTracker';
 import { SyntaxTrees } from '../completion/syntaxTrees';
 
 export interface CompletionRuntimeOptions {
@@ -29,10 +30,9 @@ export interface CompletionRuntimeOptions {
   readonly onError: (message: string) => void;
   readonly timers?: Timers;
   readonly repoName?: string;
+  /** Retention checkpoint delays, asked at each acceptance; undefined keeps the product's defaults. */
+  readonly retentionCheckpointsMs?: () => readonly number[] | undefined;
 }
-
-/** Idle time after a request before a skipped document is parsed. */
-const warmUpDelayMs = 300;
 
 export class CompletionRuntime {
   readonly trees: SyntaxTrees;
@@ -41,7 +41,7 @@ export class CompletionRuntime {
   readonly engine: CompletionEngine;
   readonly retention: RetentionTracker;
   private readonly languagesRequested = new Set<string>();
-  private cancelWarmUp: (() => void) | undefined;
+  private readonly idleParses: IdleParses;
   private readonly timers: Timers;
   private disposed = false;
 
@@ -60,11 +60,13 @@ export class CompletionRuntime {
       gatherContext: (document, offset) => this.gatherer.gather(document, offset),
       ...(options.repoName !== undefined ? { repoName: options.repoName } : {}),
     });
+    this.idleParses = new IdleParses(this.gatherer, this.timers, { onError: options.onError });
     this.retention = new RetentionTracker({
       timers: this.timers,
       now: () => realClock.now(),
       getText: options.getText,
       eventSink: options.eventSink,
+      checkpointsMs: () => options.retentionCheckpointsMs?.() ?? retentionCheckpointsMs,
     });
   }
 
@@ -75,29 +77,20 @@ export class CompletionRuntime {
     this.trees.loadLanguage(languageId).then(
       (loaded) => {
         if (!loaded || this.disposed) return;
-        for (const doc of this.index.recent()) if (doc.languageId === languageId) this.gatherer.warm(doc.uri);
+        for (const doc of this.index.recent())
+          if (doc.languageId === languageId) this.gatherer.requestWarmUp(doc.uri);
+        this.idleParses.schedule();
       },
       (error: unknown) => this.options.onError(`Loading the ${languageId} grammar failed: ${String(error)}`),
     );
   }
 
-  /** Parses, when the editor has been idle a moment, the documents a request had no time for. */
+  /**
+   * Activity (a keystroke, a request): parses the requests had no time for run at the next quiet moment,
+   * a few milliseconds at a time.
+   */
   scheduleWarmUp(): void {
-    this.cancelWarmUp?.();
-    if (this.gatherer.pendingWarmUps().length === 0) return;
-    this.cancelWarmUp = this.timers.setTimeout(() => {
-      this.cancelWarmUp = undefined;
-      if (this.disposed) return;
-      // One document per idle moment: a cold parse of a large file takes tens of milliseconds.
-      const next = this.gatherer.pendingWarmUps()[0];
-      if (next === undefined) return;
-      try {
-        this.gatherer.warm(next);
-      } catch (error) {
-        this.options.onError(`Parsing ${next} failed: ${String(error)}`);
-      }
-      this.scheduleWarmUp();
-    }, warmUpDelayMs);
+    this.idleParses.schedule();
   }
 
   setProfile(profile: CompletionProfile): void {
@@ -107,7 +100,7 @@ export class CompletionRuntime {
 
   dispose(): void {
     this.disposed = true;
-    this.cancelWarmUp?.();
+    this.idleParses.dispose();
     this.engine.cancelAll();
     this.retention.dispose();
     this.trees.dispose();

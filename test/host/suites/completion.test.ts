@@ -1,7 +1,8 @@
 // Inline completion in a real extension host, against the OpenAI test server: the engine's FIM prompt
 // reaches the server in the profile's dialect, the suggestion is accepted into the document, a word is
-// accepted and the rest dismissed, the lifecycle and metric events arrive, and a slow or failing server
-// shows no error and ends every request in exactly one terminal event.
+// accepted and the rest dismissed, the lifecycle and metric events arrive, a slow or failing server
+// shows no error and ends every request in exactly one terminal event, a paste counts as pasted, a
+// mismatched profile is pointed out once, and retention checkpoints follow edits around accepted text.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { isRequestOutcome } from '../../../src/completion/completionEvents';
@@ -23,6 +24,8 @@ describe('Inline completion in the extension host', function () {
   const shownMessages: Array<{ kind: NotifyKind; message: string }> = [];
   const originals: Partial<Record<NotifyKind, Notify>> = {};
   let spying = false;
+  /** The completion profile every test starts from (its base URL is known once the server listens). */
+  let hostProfile: Record<string, unknown> = {};
 
   /** Events that arrived after `from` (an index into the log). */
   const eventsSince = (from: number): CompletionEvent[] => api.completionEvents().slice(from);
@@ -32,20 +35,15 @@ describe('Inline completion in the extension host', function () {
     assert.ok(extension);
     api = await extension.activate();
     await server.start();
-    await config().update(
-      'models',
-      [
-        {
-          id: 'host-completion',
-          baseUrl: server.baseUrl,
-          model: 'host-coder',
-          apiStyle: 'completions',
-          fimDialect: 'qwen',
-          timeoutMs: 5_000,
-        },
-      ],
-      vscode.ConfigurationTarget.Global,
-    );
+    hostProfile = {
+      id: 'host-completion',
+      baseUrl: server.baseUrl,
+      model: 'host-coder',
+      apiStyle: 'completions',
+      fimDialect: 'qwen',
+      timeoutMs: 5_000,
+    };
+    await config().update('models', [hostProfile], vscode.ConfigurationTarget.Global);
     await config().update('features.completion', 'host-completion', vscode.ConfigurationTarget.Global);
     await until(
       () => api.statusText(),
@@ -245,33 +243,51 @@ describe('Inline completion in the extension host', function () {
 
   it('with a slow server, ends a superseded request once and shows no notification', async () => {
     const before = shownMessages.length;
+    // The first request would be answered only after ten minutes, so its connection can close early only
+    // because the client aborted it: on a loaded machine the edit below may come seconds after the
+    // request, and a 1.5 s answer would have finished first. The profile's watchdog (no first byte
+    // within timeoutMs) is lengthened for the same reason: only the supersede may end that request.
+    server.enqueue({ text: 'value * 2;', latencyMs: 600_000 });
     server.setDefault({ text: 'value * 2;', latencyMs: 1_500 });
-    const from = api.completionEvents().length;
-    const editor = await openAt('function twice(value: number): number {\n  return  <|cursor|>\n}\n');
-    // The trigger command resolves only when the suggestions have arrived: not awaited here.
-    const triggered = vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-    await until(
-      () => completionRequests().length,
-      (n) => n >= 1,
-      'the slow request',
+    await config().update(
+      'models',
+      [{ ...hostProfile, timeoutMs: 120_000 }],
+      vscode.ConfigurationTarget.Global,
     );
-    // Deleting before the cursor changes the text the request was for: it is superseded.
-    const cursor = editor.selection.active;
-    await editor.edit((b) => b.delete(new vscode.Range(cursor.translate(0, -1), cursor)));
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-    await until(
-      () => terminalEvents(from).length,
-      (n) => n >= 2,
-      'both requests to end',
-      15_000,
-    );
-    await triggered;
-    await server.settled();
-    const ends = terminalEvents(from);
-    assert.equal(ends.length, completionRequests().length, JSON.stringify(ends));
-    assert.equal(ends[0]?.type, 'cancelled', JSON.stringify(eventsSince(from)));
-    assert.ok(completionRequests()[0]?.closedEarly, 'the superseded HTTP request was aborted');
-    if (spying) assert.deepEqual(shownMessages.slice(before), []);
+    try {
+      const from = api.completionEvents().length;
+      const editor = await openAt('function twice(value: number): number {\n  return  <|cursor|>\n}\n');
+      // The trigger command resolves only when the suggestions have arrived: not awaited here.
+      const triggered = vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await until(
+        () => completionRequests().length,
+        (n) => n >= 1,
+        'the slow request',
+      );
+      // Nothing but the edit below may end it (not a profile change, not a timeout).
+      assert.equal(completionRequests()[0]?.closedEarly, false, 'the slow request is still open');
+      assert.deepEqual(terminalEvents(from), [], 'the slow request has not ended');
+      // Deleting before the cursor changes the text the request was for: it is superseded.
+      const cursor = editor.selection.active;
+      await editor.edit((b) => b.delete(new vscode.Range(cursor.translate(0, -1), cursor)));
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await until(
+        () => terminalEvents(from).length,
+        (n) => n >= 2,
+        'both requests to end',
+        15_000,
+      );
+      await triggered;
+      // Waits for every response to finish or be closed: a request left open would hang here.
+      await server.settled();
+      const ends = terminalEvents(from);
+      assert.equal(ends.length, completionRequests().length, JSON.stringify(ends));
+      assert.equal(ends[0]?.type, 'cancelled', JSON.stringify(eventsSince(from)));
+      assert.ok(completionRequests()[0]?.closedEarly, 'the superseded HTTP request was aborted');
+      if (spying) assert.deepEqual(shownMessages.slice(before), []);
+    } finally {
+      await config().update('models', [hostProfile], vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('with a failing server (500s, then unreachable), shows no error and ends each request once', async () => {
@@ -323,6 +339,133 @@ describe('Inline completion in the extension host', function () {
       assert.ok(
         shown.every((m) => m.kind !== 'warning' || /cannot reach the model endpoint/.test(m.message)),
       );
+    }
+  });
+
+  it('records a paste as pasted characters, neither typed nor accepted', async () => {
+    server.setDefault({ text: '' });
+    const editor = await openAt('const greeting = <|cursor|>;\n');
+    const pasted = "'hello from the clipboard'";
+    await vscode.env.clipboard.writeText(pasted);
+    const metricsFrom = api.completionMetrics().length;
+    await vscode.commands.executeCommand('editor.action.clipboardPasteAction');
+    await until(
+      () => editor.document.getText(),
+      (t) => t.includes(pasted),
+      'the pasted text',
+    );
+    const added = await until(
+      () =>
+        api
+          .completionMetrics()
+          .slice(metricsFrom)
+          .filter((m) => m.kind === 'charsAdded'),
+      (list) => list.length > 0,
+      'the counted characters',
+    );
+    assert.deepEqual(
+      added.map((m) => (m.kind === 'charsAdded' ? [m.source, m.chars] : [])),
+      [['pasted', pasted.length]],
+    );
+  });
+
+  it('points out a chat model on a raw FIM profile and echoed FIM tokens, each once, with the fix', async () => {
+    assert.ok(spying, 'the notifications the extension shows can be observed');
+    const before = shownMessages.length;
+    // Both profiles exist while the feature switches, so no setting is ever invalid.
+    await config().update(
+      'models',
+      [hostProfile, { ...hostProfile, id: 'host-hints', model: 'host-coder-instruct' }],
+      vscode.ConfigurationTarget.Global,
+    );
+    await config().update('features.completion', 'host-hints', vscode.ConfigurationTarget.Global);
+    try {
+      // The server answers as a StarCoder-style model behind a qwen profile would: its own FIM sentinel
+      // comes back as text (a qwen sentinel would have been cut by the server at the stop list).
+      server.setDefault({ text: 'a * b;<fim_middle>a * b;' });
+      const editor = await openAt('function times(a: number, b: number): number {\n  return <|cursor|>\n}\n');
+      for (let i = 0; i < 3; i++) {
+        const from = api.completionEvents().length;
+        await editor.edit((b) => b.insert(editor.selection.active, ' '));
+        await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+        await until(
+          () => eventsSince(from).filter(isRequestOutcome).length,
+          (n) => n > 0,
+          `request ${i + 1} to end`,
+        );
+      }
+      const warnings = () => shownMessages.slice(before).filter((m) => m.kind === 'warning');
+      await until(
+        () => warnings().length,
+        (n) => n >= 2,
+        'both hints',
+      );
+      const chat = warnings().filter((m) => m.message.includes('looks like a chat or instruct model'));
+      const echoed = warnings().filter((m) => m.message.includes('returned fill-in-the-middle tokens'));
+      assert.equal(chat.length, 1, JSON.stringify(warnings()));
+      assert.equal(echoed.length, 1, JSON.stringify(warnings()));
+      assert.ok(
+        chat[0]?.message.includes('host-coder-instruct') && chat[0].message.includes('base or coder model'),
+      );
+      assert.ok(echoed[0]?.message.includes('"qwen"') && echoed[0].message.includes('Set the dialect'));
+    } finally {
+      await config().update('features.completion', 'host-completion', vscode.ConfigurationTarget.Global);
+      await config().update('models', [hostProfile], vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('checks retention at its checkpoints, following edits above and inside the accepted text', async () => {
+    // The checkpoints are read at each acceptance: seconds here instead of 30 s and minutes.
+    process.env.AEGIS_TEST_RETENTION_CHECKPOINTS_MS = '1000,8000';
+    try {
+      const accepted = 'price * count;';
+      server.setDefault({ text: accepted });
+      const from = api.completionEvents().length;
+      const editor = await openAt(
+        'function cost(price: number, count: number): number {\n  return <|cursor|>\n}\n',
+      );
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      const shown = await shownSuggestion(from);
+      assert.ok(shown?.type === 'shown');
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+      await until(
+        () => editor.document.getText(),
+        (t) => t.includes(`return ${accepted}`),
+        'the accepted text',
+      );
+      // Lines added above move the accepted text without touching it.
+      await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// cost of an order\n// in cents\n'));
+      const retention = (checkpointMs: number) =>
+        eventsSince(from).find(
+          (e) =>
+            e.type === 'retention' &&
+            e.suggestionId === shown.suggestionId &&
+            e.checkpointMs === checkpointMs,
+        );
+      const first = await until(
+        () => retention(1000),
+        (e) => e !== undefined,
+        'the first retention checkpoint',
+      );
+      assert.ok(first?.type === 'retention');
+      assert.equal(first.share, 1, JSON.stringify(first));
+      // Then the person rewrites part of it: "count" becomes "m" (no letter in common, so exactly 5 are lost).
+      const line = editor.document.lineAt(3);
+      const at = line.text.indexOf('count;');
+      assert.ok(at > 0, line.text);
+      await editor.edit((b) => b.replace(new vscode.Range(3, at, 3, at + 'count'.length), 'm'));
+      const second = await until(
+        () => retention(8000),
+        (e) => e !== undefined,
+        'the second retention checkpoint',
+        45_000,
+      );
+      assert.ok(second?.type === 'retention');
+      assert.equal(second.acceptedChars, accepted.length);
+      assert.equal(second.survivingChars, accepted.length - 'count'.length);
+      assert.equal(second.share, (accepted.length - 'count'.length) / accepted.length);
+    } finally {
+      delete process.env.AEGIS_TEST_RETENTION_CHECKPOINTS_MS;
     }
   });
 });

@@ -100,6 +100,13 @@ async function statusMenu(ctx: AegisContext): Promise<void> {
     { label: `$(gear) ${vscode.l10n.t('Open Settings')}`, command: 'aegis.openSettings' },
     { label: `$(output) ${vscode.l10n.t('Show Log')}`, command: 'aegis.showLog' },
   ];
+  const advice = ctx.statusBar.currentAdvice;
+  if (advice !== undefined)
+    items.unshift({
+      label: `$(lightbulb) ${vscode.l10n.t('Fix the completion profile')}`,
+      detail: advice,
+      command: 'aegis.openSettings',
+    });
   const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Aegis' });
   if (!picked) return;
   if (picked.command === 'workbench.action.toggleSetting') {

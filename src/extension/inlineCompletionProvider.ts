@@ -462,6 +462,8 @@ export class InlineCompletionFeature implements vscode.Disposable {
         );
         break;
     }
+    // It stays on the status bar item (and atop its menu) until the profile changes; the notice comes once.
+    this.ctx.statusBar.setAdvice(message);
     const open = vscode.l10n.t('Open Settings');
     void vscode.window.showWarningMessage(message, open).then((choice) => {
       if (choice === open)

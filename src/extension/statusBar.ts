@@ -14,6 +14,7 @@ export class AegisStatusBar implements vscode.Disposable {
   private enabled = true;
   private announcedDown = false;
   private blockedReason: string | undefined;
+  private advice: string | undefined;
 
   constructor(private readonly logger: Logger) {
     this.item = vscode.window.createStatusBarItem('aegis.status', vscode.StatusBarAlignment.Right, 100);
@@ -36,6 +37,7 @@ export class AegisStatusBar implements vscode.Disposable {
       this.state = 'unknown';
       this.announcedDown = false;
     }
+    if (this.profile?.id !== profile.id || this.profile.model !== profile.model) this.advice = undefined;
     this.profile = profile;
     this.enabled = enabled;
     this.render();
@@ -45,6 +47,19 @@ export class AegisStatusBar implements vscode.Disposable {
   setBlocked(reason: string | undefined): void {
     this.blockedReason = reason;
     this.render();
+  }
+
+  /**
+   * A standing mismatch between the completion profile and its model (a chat model behind a FIM dialect,
+   * echoed FIM tokens), with the fix; it stays on the item until the profile changes. Undefined clears it.
+   */
+  setAdvice(advice: string | undefined): void {
+    this.advice = advice;
+    this.render();
+  }
+
+  get currentAdvice(): string | undefined {
+    return this.advice;
   }
 
   setEndpointState(state: EndpointState, detail = ''): void {
@@ -115,6 +130,11 @@ export class AegisStatusBar implements vscode.Disposable {
     } else {
       this.item.text = `$(shield) Aegis ${model}`;
       tooltip.appendText(vscode.l10n.t('Not checked yet'));
+    }
+    if (this.advice && !this.blockedReason) {
+      this.item.text += ' $(lightbulb)';
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(this.advice);
     }
     tooltip.appendMarkdown('\n\n');
     tooltip.appendText(vscode.l10n.t('Click for the Aegis menu.'));

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { MetricEvent } from '../../src/dashboard/metricEvents';
 import { MetricsStore } from '../../src/dashboard/metricsStore';
-import { startE2eSession } from './e2eSession';
-import type { E2eSession } from './e2eSession';
+import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 
 const DAY = 86_400_000;
@@ -82,41 +81,25 @@ function knownEvents(now: number): MetricEvent[] {
 }
 
 describe('adoption dashboard, as a team lead sees it', function () {
-  let session: E2eSession | undefined;
-
-  before(async function () {
-    this.timeout(180_000);
-    session = await startE2eSession({
+  const { current } = useE2eSession({
+    session: {
       name: 'e2e-dashboard',
       settings: { 'workbench.colorTheme': 'Default Light Modern' },
       env: { TZ: 'UTC' },
-    });
-    // The extension opens its database on first use; the dashboard has not been opened yet, and SQLite in
-    // WAL mode lets this process write while the extension host reads.
-    const dir = join(session.server.userDataDir, 'User', 'globalStorage', 'aegis.aegis-code-assistant');
-    mkdirSync(dir, { recursive: true });
-    const { store } = MetricsStore.open({ path: join(dir, 'metrics.sqlite') });
-    try {
-      store.writeBatch(knownEvents(Date.now()));
-    } finally {
-      store.close();
-    }
+    },
+    onStarted: (session) => {
+      // The extension opens its database on first use; the dashboard has not been opened yet, and SQLite in
+      // WAL mode lets this process write while the extension host reads.
+      const dir = join(session.server.userDataDir, 'User', 'globalStorage', 'aegis.aegis-code-assistant');
+      mkdirSync(dir, { recursive: true });
+      const { store } = MetricsStore.open({ path: join(dir, 'metrics.sqlite') });
+      try {
+        store.writeBatch(knownEvents(Date.now()));
+      } finally {
+        store.close();
+      }
+    },
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && session !== undefined) {
-      await session.workbench.screenshot(`failed-${this.currentTest.fullTitle()}`).catch(() => undefined);
-    }
-  });
-
-  after(async () => {
-    await session?.stop();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the e2e session did not start');
-    return session;
-  }
 
   async function tileText(frame: Frame, metric: string): Promise<string> {
     return (await frame.locator(`.tile[data-metric="${metric}"] .tile-value`).innerText()).trim();

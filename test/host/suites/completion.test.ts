@@ -408,10 +408,16 @@ describe('Inline completion in the extension host', function () {
         chat[0]?.message.includes('host-coder-instruct') && chat[0].message.includes('base or coder model'),
       );
       assert.ok(echoed[0]?.message.includes('"qwen"') && echoed[0].message.includes('Set the dialect'));
+      assert.match(api.statusText(), /\$\(lightbulb\)/, 'the status bar keeps pointing at the fix');
     } finally {
       await config().update('features.completion', 'host-completion', vscode.ConfigurationTarget.Global);
       await config().update('models', [hostProfile], vscode.ConfigurationTarget.Global);
     }
+    await until(
+      () => api.statusText(),
+      (text) => !text.includes('$(lightbulb)'),
+      'the advice to leave the status bar with the profile it was about',
+    );
   });
 
   it('checks retention at its checkpoints, following edits above and inside the accepted text', async () => {

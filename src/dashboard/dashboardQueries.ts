@@ -3,7 +3,7 @@
 // kept beside them; raw events are never scanned, so old (pruned) periods answer the same way.
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ROLLUP_LEVELS, samplesTableOf } from './storeSchema';
-import { NO_LATENCY, PERCENTILES, computeMetrics, percentileOfSorted } from './metricDefinitions';
+import { NO_LATENCY, PERCENTILES, computeMetrics, percentilesOf } from './metricDefinitions';
 import type { LatencyPercentiles, MetricId, MetricValues } from './metricDefinitions';
 import { BUCKET_MS, ROLLUP_COUNTERS, addTotals, emptyTotals } from './rollupColumns';
 import type { Totals } from './rollupColumns';
@@ -277,6 +277,12 @@ export function validateFilter(filter: DashboardFilter): ViewerZone {
   return zone;
 }
 
+/** Latency percentiles and the busiest minute's request count of one group over one range. */
+interface RequestStats {
+  latency: LatencyPercentiles;
+  peakMinuteRequests: number;
+}
+
 interface SliceRow {
   key: string;
   developer: string;
@@ -340,6 +346,48 @@ export class DashboardQueries {
     return [...out.values()];
   }
 
+  /** The counters of [from, to) summed over everything the filter keeps, and its active developers. The
+   * sums need no grouping (grouping by developer, as slices does, sorts every rollup row and doubles the
+   * cost); active developers come from one narrow grouped query on user_actions alone. */
+  private periodTotals(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+  ): { totals: Totals; denominator: Totals; activeDevelopers: number } {
+    const f = filterSql(filter);
+    const narrowed = (c: string): string => (f.narrow === '1' ? `SUM(${c})` : `SUM(n * ${c})`);
+    const sums = ROLLUP_COUNTERS.map(narrowed).join(', ');
+    const denominators = CHAR_COUNTERS.map((c) => `SUM(${c})`).join(', ');
+    const totals = emptyTotals();
+    const denominator = emptyTotals();
+    const actions = new Map<string, number>();
+    for (const interval of signedDecomposeRange(from, to)) {
+      const source = `(SELECT *, (${f.narrow}) AS n FROM ${interval.table}
+              WHERE bucket >= ? AND bucket < ? AND ${f.where})`;
+      const params = [...f.narrowParams, interval.lo, interval.hi, ...f.whereParams];
+      const row = this.statement(`SELECT ${sums}, ${denominators} FROM ${source}`)
+        .raw(true)
+        .get(...params) as (number | null)[];
+      ROLLUP_COUNTERS.forEach((c, i) => {
+        totals[c] += interval.sign * (row[i] ?? 0);
+      });
+      CHAR_COUNTERS.forEach((c, i) => {
+        denominator[c] += interval.sign * (row[ROLLUP_COUNTERS.length + i] ?? 0);
+      });
+      const perDeveloper = this.statement(
+        `SELECT developer_id, ${narrowed('user_actions')} FROM ${source} GROUP BY developer_id`,
+      )
+        .raw(true)
+        .all(...params) as [string, number | null][];
+      for (const [developer, n] of perDeveloper) {
+        actions.set(developer, (actions.get(developer) ?? 0) + interval.sign * (n ?? 0));
+      }
+    }
+    let activeDevelopers = 0;
+    for (const n of actions.values()) if (n > 0) activeDevelopers += 1;
+    return { totals, denominator, activeDevelopers };
+  }
+
   /** Conditions on all four dimensions: requests have a feature and a model, so every filter narrows them. */
   private sampleWhere(filter: DashboardFilter): { sql: string; params: string[] } {
     const params: string[] = [];
@@ -354,61 +402,51 @@ export class DashboardQueries {
     return { sql: sql === '' ? '1' : sql, params };
   }
 
-  /** Exact latency percentiles and busiest-minute request count over [from, to), per group key, from the
-   * request samples. */
+  /** Exact latency percentiles and busiest-minute request count, per group key, for each of the contiguous
+   * ranges [bounds[i], bounds[i + 1]). One query reads the day-level request samples of every UTC day the
+   * ranges touch; each sample carries its start minute, and ranges start and end on whole minutes, so
+   * samples are assigned to ranges exactly, whatever the time zone, without reading finer buckets. */
   private requestStats(
     filter: DashboardFilter,
-    from: number,
-    to: number,
+    bounds: readonly number[],
     groupColumn: string | undefined,
-  ): Map<string, { latency: LatencyPercentiles; peakMinuteRequests: number }> {
+  ): Map<string, RequestStats>[] {
     const w = this.sampleWhere(filter);
     const key = groupColumn ?? "''";
+    const from = bounds[0];
+    const to = bounds[bounds.length - 1];
+    const dayTable = ROLLUP_LEVELS[2];
+    const sql = `SELECT ${key} AS k, samples FROM ${samplesTableOf(dayTable.table)}
+      WHERE bucket >= ? AND bucket < ? AND ${w.sql}`;
+    const rows = this.statement(sql)
+      .raw(true)
+      .all(
+        Math.floor(from / dayTable.ms) * dayTable.ms,
+        Math.ceil(to / dayTable.ms) * dayTable.ms,
+        ...w.params,
+      ) as [string, Buffer][];
     const groups = new Map<string, Float64Array[]>();
-    for (const interval of decomposeRange(from, to)) {
-      const sql = `SELECT ${key} AS k, samples FROM ${samplesTableOf(interval.table)}
-        WHERE bucket >= ? AND bucket < ? AND ${w.sql}`;
-      const rows = this.statement(sql)
-        .raw(true)
-        .all(interval.lo, interval.hi, ...w.params) as [string, Buffer][];
-      for (const [k, blob] of rows) {
-        let list = groups.get(k);
-        if (list === undefined) {
-          list = [];
-          groups.set(k, list);
-        }
-        list.push(asFloat64(blob));
+    for (const [k, blob] of rows) {
+      let list = groups.get(k);
+      if (list === undefined) {
+        list = [];
+        groups.set(k, list);
       }
+      list.push(asFloat64(blob));
     }
-    const result = new Map<string, { latency: LatencyPercentiles; peakMinuteRequests: number }>();
+    // Range index of every minute of [from, to); OUTSIDE for none.
+    const ranges = bounds.length - 1;
     const firstMinute = Math.floor(from / 60_000);
-    const minutes = new Uint32Array(Math.ceil(to / 60_000) - firstMinute);
+    const rangeOf = new Uint16Array(Math.ceil(to / 60_000) - firstMinute);
+    for (let r = 0; r < ranges; r += 1) {
+      rangeOf.fill(r, bounds[r] / 60_000 - firstMinute, bounds[r + 1] / 60_000 - firstMinute);
+    }
+    const result = Array.from({ length: ranges }, () => new Map<string, RequestStats>());
+    const scratch = newScratch(rangeOf.length, ranges);
     for (const [k, list] of groups) {
-      const count = list.reduce((sum, samples) => sum + samples.length / 3, 0);
-      const ttft = new Float64Array(count);
-      const total = new Float64Array(count);
-      let ttftCount = 0;
-      let totalCount = 0;
-      minutes.fill(0);
-      let peak = 0;
-      for (const samples of list) {
-        for (let i = 0; i < samples.length; i += 3) {
-          const n = ++minutes[samples[i] - firstMinute];
-          if (n > peak) peak = n;
-          const t = samples[i + 1];
-          const d = samples[i + 2];
-          if (t === t) ttft[ttftCount++] = t; // t === t is false only for NaN (no first token)
-          if (d === d) total[totalCount++] = d;
-        }
-      }
-      const ttftSorted = ttft.subarray(0, ttftCount).sort();
-      const totalSorted = total.subarray(0, totalCount).sort();
-      const at = (sorted: Float64Array): LatencyPercentiles['ttft'] => [
-        percentileOfSorted(sorted, PERCENTILES[0]),
-        percentileOfSorted(sorted, PERCENTILES[1]),
-        percentileOfSorted(sorted, PERCENTILES[2]),
-      ];
-      result.set(k, { latency: { ttft: at(ttftSorted), total: at(totalSorted) }, peakMinuteRequests: peak });
+      groupRequestStats(list, firstMinute, rangeOf, bounds, scratch).forEach((stats, r) => {
+        if (stats !== undefined) result[r].set(k, stats);
+      });
     }
     return result;
   }
@@ -435,23 +473,19 @@ export class DashboardQueries {
     return out;
   }
 
-  /** All metrics of one period (no grouping). */
-  private periodMetrics(filter: DashboardFilter, from: number, to: number): MetricValues {
-    const slices = this.slices(filter, from, to, undefined);
-    const totals = emptyTotals();
-    const denominator = emptyTotals();
-    const active = new Set<string>();
-    for (const slice of slices) {
-      addTotals(totals, slice.totals);
-      addTotals(denominator, slice.denominator);
-      if (slice.totals.user_actions > 0) active.add(slice.developer);
-    }
-    const stats = this.requestStats(filter, from, to, undefined).get('');
+  /** All metrics of one period (no grouping), given its request stats. */
+  private periodMetrics(
+    filter: DashboardFilter,
+    from: number,
+    to: number,
+    stats: RequestStats | undefined,
+  ): MetricValues {
+    const { totals, denominator, activeDevelopers } = this.periodTotals(filter, from, to);
     return computeMetrics(
       {
         totals,
         seconds: (to - from) / 1000,
-        activeDevelopers: active.size,
+        activeDevelopers,
         peakMinuteRequests: stats?.peakMinuteRequests ?? 0,
         latency: stats?.latency ?? NO_LATENCY,
         guardActions: this.guardActions(filter, from, to),
@@ -465,8 +499,10 @@ export class DashboardQueries {
     validateFilter(filter);
     const length = filter.to - filter.from;
     const previousPeriod = { from: filter.from - length, to: filter.from };
-    const current = this.periodMetrics(filter, filter.from, filter.to);
-    const previous = this.periodMetrics(filter, previousPeriod.from, previousPeriod.to);
+    // Both periods' request samples in one read: they are adjacent.
+    const [before, now] = this.requestStats(filter, [previousPeriod.from, filter.from, filter.to], undefined);
+    const current = this.periodMetrics(filter, filter.from, filter.to, now.get(''));
+    const previous = this.periodMetrics(filter, previousPeriod.from, previousPeriod.to, before.get(''));
     const tiles = TILE_METRICS.map((id): Tile => {
       const value = current[id];
       const before = previous[id];
@@ -490,18 +526,11 @@ export class DashboardQueries {
    * granularity is asked for). */
   timeSeries(filter: DashboardFilter, granularity: Granularity = autoGranularity(filter)): TimeSeriesResult {
     const zone = validateFilter(filter);
-    const points = localBuckets(zone, filter.from, filter.to, granularity).map((bucket): TimeSeriesPoint => {
-      const slices = this.slices(filter, bucket.start, bucket.end, undefined);
-      const totals = emptyTotals();
-      const denominator = emptyTotals();
-      const active = new Set<string>();
-      for (const slice of slices) {
-        addTotals(totals, slice.totals);
-        addTotals(denominator, slice.denominator);
-        if (slice.totals.user_actions > 0) active.add(slice.developer);
-      }
-      const latency =
-        this.requestStats(filter, bucket.start, bucket.end, undefined).get('')?.latency ?? NO_LATENCY;
+    const buckets = localBuckets(zone, filter.from, filter.to, granularity);
+    const stats = this.requestStats(filter, [filter.from, ...buckets.map((b) => b.end)], undefined);
+    const points = buckets.map((bucket, index): TimeSeriesPoint => {
+      const { totals, denominator, activeDevelopers } = this.periodTotals(filter, bucket.start, bucket.end);
+      const latency = stats[index].get('')?.latency ?? NO_LATENCY;
       return {
         label: bucket.label,
         start: bucket.start,
@@ -510,7 +539,7 @@ export class DashboardQueries {
           {
             totals,
             seconds: (bucket.end - bucket.start) / 1000,
-            activeDevelopers: active.size,
+            activeDevelopers,
             peakMinuteRequests: null,
             latency,
           },
@@ -541,7 +570,7 @@ export class DashboardQueries {
       addTotals(overallDenominator, slice.denominator);
       if (slice.totals.user_actions > 0) group.active.add(slice.developer);
     }
-    const stats = this.requestStats(filter, filter.from, filter.to, column);
+    const [stats] = this.requestStats(filter, [filter.from, filter.to], column);
     const perFeatureOrModel = by === 'feature' || by === 'model';
     const rows: BreakdownRow[] = [];
     for (const [key, group] of groups) {
@@ -641,6 +670,96 @@ export function autoGranularity(filter: DashboardFilter): Granularity {
 
 function isEmptyRow(t: Totals): boolean {
   return ROLLUP_COUNTERS.every((c) => t[c] === 0);
+}
+
+/** Reusable per-query arrays of groupRequestStats. */
+interface StatsScratch {
+  minutes: Uint32Array;
+  requestCounts: Uint32Array;
+  ttftEnds: Uint32Array;
+  totalEnds: Uint32Array;
+}
+
+function newScratch(minutes: number, ranges: number): StatsScratch {
+  return {
+    minutes: new Uint32Array(minutes),
+    requestCounts: new Uint32Array(ranges),
+    ttftEnds: new Uint32Array(ranges),
+    totalEnds: new Uint32Array(ranges),
+  };
+}
+
+/** Latency percentiles and busiest minute per range of one group's sample blobs (see requestStats). A
+ * function of its own, over typed arrays only, so that V8 optimizes these loops once and keeps them. */
+function groupRequestStats(
+  list: readonly Float64Array[],
+  firstMinute: number,
+  rangeOf: Uint16Array,
+  bounds: readonly number[],
+  scratch: StatsScratch,
+): (RequestStats | undefined)[] {
+  const { minutes, requestCounts, ttftEnds, totalEnds } = scratch;
+  const ranges = bounds.length - 1;
+  const span = rangeOf.length;
+  minutes.fill(0);
+  requestCounts.fill(0);
+  ttftEnds.fill(0);
+  totalEnds.fill(0);
+  // Values of every range in one flat array per metric, range after range (a counting sort by range).
+  for (const samples of list) {
+    const length = samples.length;
+    for (let i = 0; i < length; i += 3) {
+      // An int32 index: a float one takes the slow path of typed-array access.
+      const m = (samples[i] - firstMinute) | 0;
+      if (m < 0 || m >= span) continue;
+      minutes[m] += 1;
+      const r = rangeOf[m];
+      requestCounts[r] += 1;
+      if (samples[i + 1] === samples[i + 1]) ttftEnds[r] += 1; // false only for NaN (no first token)
+      if (samples[i + 2] === samples[i + 2]) totalEnds[r] += 1;
+    }
+  }
+  // Counts become start offsets; ttftEnds[r] then advances to the end of range r while filling.
+  let ttftSize = 0;
+  let totalSize = 0;
+  for (let r = 0; r < ranges; r += 1) {
+    const t = ttftEnds[r];
+    const d = totalEnds[r];
+    ttftEnds[r] = ttftSize;
+    totalEnds[r] = totalSize;
+    ttftSize += t;
+    totalSize += d;
+  }
+  const ttft = new Float64Array(ttftSize);
+  const total = new Float64Array(totalSize);
+  const ttftFrom = ttftEnds.slice();
+  const totalFrom = totalEnds.slice();
+  for (const samples of list) {
+    const length = samples.length;
+    for (let i = 0; i < length; i += 3) {
+      const m = (samples[i] - firstMinute) | 0;
+      if (m < 0 || m >= span) continue;
+      const r = rangeOf[m];
+      const t = samples[i + 1];
+      const d = samples[i + 2];
+      if (t === t) ttft[ttftEnds[r]++] = t;
+      if (d === d) total[totalEnds[r]++] = d;
+    }
+  }
+  const out: (RequestStats | undefined)[] = [];
+  for (let r = 0; r < ranges; r += 1) {
+    if (requestCounts[r] === 0) {
+      out.push(undefined);
+      continue;
+    }
+    let peak = 0;
+    const end = bounds[r + 1] / 60_000 - firstMinute;
+    for (let m = bounds[r] / 60_000 - firstMinute; m < end; m += 1) if (minutes[m] > peak) peak = minutes[m];
+    const [t50, t95, t99] = percentilesOf(ttft.subarray(ttftFrom[r], ttftEnds[r]), PERCENTILES);
+    const [d50, d95, d99] = percentilesOf(total.subarray(totalFrom[r], totalEnds[r]), PERCENTILES);
+    out.push({ latency: { ttft: [t50, t95, t99], total: [d50, d95, d99] }, peakMinuteRequests: peak });
+  }
+  return out;
 }
 
 /** A float64 view of a sample blob, copying only when the buffer is not 8-byte aligned. */

@@ -337,3 +337,66 @@ export function percentileOfSorted(sorted: ArrayLike<number>, percent: number): 
   const high = Math.ceil(rank);
   return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
 }
+
+/** The same continuous percentiles as percentileOfSorted, of unsorted values, without sorting them: each
+ * rank needed is found by selection (expected linear time) on the part of the array not yet placed, so
+ * three percentiles of a month of requests cost a few passes instead of a sort. Reorders `values`; the
+ * results are bit-identical to percentileOfSorted over the sorted values. */
+export function percentilesOf(values: Float64Array, percents: readonly number[]): (number | null)[] {
+  const n = values.length;
+  if (n === 0) return percents.map(() => null);
+  const ranks = percents.map((percent) => (percent / 100) * (n - 1));
+  const wanted = [...new Set(ranks.flatMap((rank) => [Math.floor(rank), Math.ceil(rank)]))].sort(
+    (a, b) => a - b,
+  );
+  const at = new Map<number, number>();
+  let left = 0;
+  for (const k of wanted) {
+    at.set(k, selectNth(values, left, n - 1, k));
+    // Everything before k is now <= values[k]: later (larger) ranks lie to its right.
+    left = k + 1;
+  }
+  return ranks.map((rank) => {
+    const low = Math.floor(rank);
+    const lowValue = at.get(low) ?? NaN;
+    const highValue = at.get(Math.ceil(rank)) ?? NaN;
+    return lowValue + (highValue - lowValue) * (rank - low);
+  });
+}
+
+/** Hoare-style quickselect: places the k-th smallest of values[left..right] at index k, with no larger value
+ * before it and no smaller one after it, and returns it. Middle-of-three pivots keep sorted or constant runs
+ * linear. */
+function selectNth(values: Float64Array, left: number, right: number, k: number): number {
+  let lo = left;
+  let hi = right;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Order values[lo], values[mid], values[hi] so the pivot is their median.
+    if (values[mid] < values[lo]) swap(values, mid, lo);
+    if (values[hi] < values[lo]) swap(values, hi, lo);
+    if (values[hi] < values[mid]) swap(values, hi, mid);
+    const pivot = values[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i += 1;
+      while (values[j] > pivot) j -= 1;
+      if (i <= j) {
+        swap(values, i, j);
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
+
+function swap(values: Float64Array, a: number, b: number): void {
+  const t = values[a];
+  values[a] = values[b];
+  values[b] = t;
+}

@@ -223,7 +223,8 @@ export function isMetricEvent(value: unknown): value is MetricEvent {
         (v.direction === 'input' || v.direction === 'output') &&
         (v.action === 'block' || v.action === 'redact' || v.action === 'warn') &&
         FEATURES.includes(v.feature as Feature) &&
-        isStr(v.matchHash)
+        isStr(v.matchHash) &&
+        (v.filePath === undefined || isStr(v.filePath))
       );
   }
 }

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import type { MetricEvent } from './metricEvents';
+import type { MetricEvent, MetricEventKind } from './metricEvents';
 import { latencySample } from './metricDefinitions';
 import { BUCKET_MS, ROLLUP_COUNTERS, addEvent, addTotals, emptyTotals, rollupKeyOf } from './rollupColumns';
 import type { EventNovelty, RollupKey, Totals } from './rollupColumns';
@@ -90,16 +90,65 @@ function stamp(ms: number): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-interface RawStatements {
-  modelRequest: Statement;
-  suggestion: Statement;
-  retention: Statement;
-  chars: Statement;
-  interaction: Statement;
-  guard: Statement;
+/** The raw tables and the columns each stores after the envelope, in the order `pushRaw` pushes them. */
+const RAW_COLUMNS = {
+  model_requests: [
+    'request_id',
+    'feature',
+    'profile',
+    'model',
+    'started_at',
+    'ttft_ms',
+    'total_ms',
+    'prompt_tokens',
+    'completion_tokens',
+    'outcome',
+  ],
+  suggestion_events: ['suggestion_id', 'event', 'model', 'partial', 'chars', 'lines'],
+  retention_checks: ['suggestion_id', 'model', 'checkpoint_sec', 'accepted_chars', 'retained_chars'],
+  chars_added: ['source', 'model', 'chars'],
+  interactions: ['feature', 'action', 'user_initiated', 'model'],
+  guard_decisions: ['rule_id', 'category', 'direction', 'action', 'feature', 'match_hash', 'file_path'],
+} as const;
+type RawTable = keyof typeof RAW_COLUMNS;
+const RAW_TABLES = Object.keys(RAW_COLUMNS) as RawTable[];
+
+const ENVELOPE_COLUMNS = [
+  'event_id',
+  'ts',
+  'developer_id',
+  'machine_id',
+  'language',
+  'extension_version',
+  'vscode_version',
+  'demo',
+] as const;
+
+/** Index into RAW_TABLES of the table each kind of event is stored in. */
+const TABLE_INDEX: Readonly<Record<MetricEventKind, number>> = {
+  modelRequest: 0,
+  suggestionShown: 1,
+  suggestionAccepted: 1,
+  suggestionDismissed: 1,
+  retentionCheck: 2,
+  charsAdded: 3,
+  interaction: 4,
+  guardDecision: 5,
+};
+
+/** Rows per multi-row statement, largest first. A batch's rows for one table go in with few statement calls
+ * (each call costs a crossing into native code and a VM start), and only these sizes are ever prepared. The
+ * largest keeps the widest statement (rollup rows, 38 values) far below SQLite's 32,766 variables. */
+const CHUNK_ROWS = [256, 64, 16, 4, 1] as const;
+
+const ROLLUP_KEY_COLUMNS = ['bucket', 'developer_id', 'language', 'feature', 'model'] as const;
+const ROLLUP_WIDTH = ROLLUP_KEY_COLUMNS.length + ROLLUP_COUNTERS.length;
+const SAMPLES_WIDTH = ROLLUP_KEY_COLUMNS.length + 2;
+
+interface Statements {
+  /** Which of a batch's event ids each raw table already holds: one JSON array parameter per table. */
+  storedIds: Statement;
   seenSuggestions: Statement;
-  rollup: Statement[];
-  samples: Statement[];
   guardRollup: Statement;
   dimValue: Statement;
   rawFrom: Statement;
@@ -122,6 +171,8 @@ const NO_NOVELTY: EventNovelty = Object.freeze({
   firstAcceptedPartial: false,
   firstDismissed: false,
 });
+const FIRST_SHOWN: EventNovelty = Object.freeze({ ...NO_NOVELTY, firstShown: true });
+const FIRST_DISMISSED: EventNovelty = Object.freeze({ ...NO_NOVELTY, firstDismissed: true });
 
 /** Bits of what the store already holds for one suggestion id (see SuggestionHistory). */
 const SEEN_SHOWN = 1;
@@ -135,15 +186,100 @@ const SEEN_BY_EVENT: Readonly<Record<string, number>> = {
 };
 
 /** For each suggestion id of a batch, which events the store already holds (SEEN_* bits). Read with one query
- * per batch and kept current as the batch's rows go in, so that a suggestion shown twice in the same batch
- * still counts once. */
+ * per batch and kept current as the batch's rows are prepared, so that a suggestion shown twice in the same
+ * batch still counts once. */
 type SuggestionHistory = Map<string, number>;
 
-const ENVELOPE_COLUMNS =
-  'event_id, ts, developer_id, machine_id, language, extension_version, vscode_version, demo';
+/** What this event adds that the store has not counted yet; updates `history`. */
+function noveltyOf(e: MetricEvent, history: SuggestionHistory): EventNovelty {
+  switch (e.kind) {
+    case 'suggestionShown': {
+      const seen = history.get(e.suggestionId) ?? 0;
+      history.set(e.suggestionId, seen | SEEN_SHOWN);
+      return (seen & SEEN_SHOWN) === 0 ? FIRST_SHOWN : NO_NOVELTY;
+    }
+    case 'suggestionDismissed': {
+      const seen = history.get(e.suggestionId) ?? 0;
+      history.set(e.suggestionId, seen | SEEN_DISMISSED);
+      return (seen & SEEN_DISMISSED) === 0 ? FIRST_DISMISSED : NO_NOVELTY;
+    }
+    case 'suggestionAccepted': {
+      const seen = history.get(e.suggestionId) ?? 0;
+      const sameKind = e.partial ? SEEN_ACCEPTED_PARTIAL : SEEN_ACCEPTED_FULL;
+      history.set(e.suggestionId, seen | sameKind);
+      return {
+        ...NO_NOVELTY,
+        firstAccepted: (seen & (SEEN_ACCEPTED_FULL | SEEN_ACCEPTED_PARTIAL)) === 0,
+        firstAcceptedFull: !e.partial && (seen & sameKind) === 0,
+        firstAcceptedPartial: e.partial && (seen & sameKind) === 0,
+      };
+    }
+    default:
+      return NO_NOVELTY;
+  }
+}
+
+/** Appends the raw row of an event to its table's flat value list, in RAW_COLUMNS order. One push per event
+ * with no intermediate array: this runs for every event on the ingest path. */
+function pushRaw(values: unknown[], e: MetricEvent): void {
+  values.push(
+    e.eventId,
+    e.ts,
+    e.developerId,
+    e.machineId,
+    e.language,
+    e.extensionVersion,
+    e.vscodeVersion,
+    e.demo === true ? 1 : 0,
+  );
+  switch (e.kind) {
+    case 'modelRequest':
+      values.push(
+        e.requestId,
+        e.feature,
+        e.profile,
+        e.model,
+        e.startedAt,
+        e.ttftMs,
+        e.totalMs,
+        e.promptTokens,
+        e.completionTokens,
+        e.outcome,
+      );
+      return;
+    case 'suggestionShown':
+      values.push(e.suggestionId, 'shown', e.model, 0, e.shownChars, e.shownLines);
+      return;
+    case 'suggestionAccepted':
+      values.push(e.suggestionId, 'accepted', e.model, e.partial ? 1 : 0, e.acceptedChars, e.acceptedLines);
+      return;
+    case 'suggestionDismissed':
+      values.push(e.suggestionId, 'dismissed', e.model, 0, 0, 0);
+      return;
+    case 'retentionCheck':
+      values.push(e.suggestionId, e.model, e.checkpointSec, e.acceptedChars, e.retainedChars);
+      return;
+    case 'charsAdded':
+      values.push(e.source, e.model, e.chars);
+      return;
+    case 'interaction':
+      values.push(e.feature, e.action, e.userInitiated ? 1 : 0, e.model);
+      return;
+    case 'guardDecision':
+      values.push(e.ruleId, e.category, e.direction, e.action, e.feature, e.matchHash, e.filePath ?? null);
+      return;
+  }
+}
+
+function placeholders(width: number, rows: number): string {
+  const row = `(${Array<string>(width).fill('?').join(', ')})`;
+  return Array<string>(rows).fill(row).join(', ');
+}
 
 export class MetricsStore {
-  private readonly statements: RawStatements;
+  private readonly statements: Statements;
+  /** Multi-row statements by name and row count, prepared on first use. */
+  private readonly chunkStatements = new Map<string, Statement>();
 
   private constructor(readonly db: SqliteDatabase) {
     this.statements = this.prepare();
@@ -177,18 +313,28 @@ export class MetricsStore {
     return row === undefined ? 0 : Number(row.value);
   }
 
-  /** Writes events in one IMMEDIATE transaction (so that the check for a first display cannot race with
-   * another window). Throws SQLITE_BUSY if the lock stays taken beyond the busy timeout; nothing is then
-   * written and the caller may retry the same batch. */
+  /** Writes events in one IMMEDIATE transaction (so that the checks for stored ids and first displays cannot
+   * race with another window). Throws SQLITE_BUSY if the lock stays taken beyond the busy timeout; nothing is
+   * then written and the caller may retry the same batch. */
   writeBatch(events: readonly MetricEvent[]): WriteResult {
-    const run = this.db.transaction((batch: readonly MetricEvent[]) => this.writeInTransaction(batch));
-    return run.immediate(events);
+    const run = this.db.transaction((batch: readonly MetricEvent[], checkStored: boolean) =>
+      this.writeInTransaction(batch, checkStored),
+    );
+    try {
+      // Nearly every batch is all new: looking up each id first would cost as much as inserting the rows.
+      return run.immediate(events, false);
+    } catch (error) {
+      // A repeated id (a replayed spool, an event recorded twice) fails the insert and rolls back everything;
+      // the batch is then written again, this time looking up which ids are already stored.
+      if (sqliteCode(error) !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+      return run.immediate(events, true);
+    }
   }
 
-  private writeInTransaction(events: readonly MetricEvent[]): WriteResult {
-    const s = this.statements;
-    const rawFrom = this.rawFrom();
-    const history = this.suggestionHistory(events, rawFrom);
+  private writeInTransaction(events: readonly MetricEvent[], checkStored: boolean): WriteResult {
+    const fresh = this.freshEvents(events, this.rawFrom(), checkStored);
+    const history = this.suggestionHistory(fresh);
+    const raw: unknown[][] = RAW_TABLES.map(() => []);
     // Events fold into 15-minute entries first; hour and day entries are folded from those after the loop.
     // Entries keep their key parts, so nothing is split again, and dimension values go into one set per
     // dimension: the ingest path allocates as little per event as it can.
@@ -198,21 +344,9 @@ export class MetricsStore {
     const developers = new Set<string>();
     const features = new Set<string>();
     const models = new Set<string>();
-    let inserted = 0;
-    let skipped = 0;
-    for (const event of events) {
-      const when = event.kind === 'modelRequest' ? event.startedAt : event.ts;
-      // Periods before rawFrom are final: their raw ids are gone, so a late duplicate could not be detected.
-      if (when < rawFrom) {
-        skipped += 1;
-        continue;
-      }
-      const novelty = this.insertRaw(event, history);
-      if (novelty === undefined) {
-        skipped += 1;
-        continue;
-      }
-      inserted += 1;
+    for (const event of fresh) {
+      pushRaw(raw[TABLE_INDEX[event.kind]], event);
+      const novelty = noveltyOf(event, history);
       const key = rollupKeyOf(event);
       const dims = `${key.developerId}\u0000${key.language}\u0000${key.feature}\u0000${key.model}`;
       const mapKey = `${key.bucket}\u0000${dims}`;
@@ -235,50 +369,24 @@ export class MetricsStore {
         guards.set(guardKey, (guards.get(guardKey) ?? 0) + 1);
       }
     }
+    // Rows of each table go in batch order, so row ids keep the order events arrived in (the team sync and
+    // its first-of-kind rule read them in id order).
+    RAW_TABLES.forEach((table, index) => {
+      const columns = [...ENVELOPE_COLUMNS, ...RAW_COLUMNS[table]];
+      this.runChunked(
+        table,
+        columns.length,
+        raw[index],
+        (rows) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders(columns.length, rows)}`,
+      );
+    });
     ROLLUP_LEVELS.forEach((level, index) => {
-      let entries: Iterable<RollupEntry> = quarters.values();
-      if (index > 0) {
-        const folded = new Map<string, RollupEntry>();
-        for (const entry of quarters.values()) {
-          const bucket = Math.floor(entry.key.bucket / level.ms) * level.ms;
-          const levelKey = `${bucket}\u0000${entry.dims}`;
-          const target = folded.get(levelKey);
-          if (target === undefined) {
-            folded.set(levelKey, {
-              key: { ...entry.key, bucket },
-              dims: entry.dims,
-              totals: { ...entry.totals },
-              samples: entry.samples.slice(),
-            });
-          } else {
-            addTotals(target.totals, entry.totals);
-            for (const value of entry.samples) target.samples.push(value);
-          }
-        }
-        entries = folded.values();
-      }
-      const rollup = s.rollup[index];
-      const samples = s.samples[index];
-      for (const { key, totals, samples: values } of entries) {
-        const counters = ROLLUP_COUNTERS.map((name) => totals[name]);
-        rollup.run(key.bucket, key.developerId, key.language, key.feature, key.model, ...counters);
-        if (values.length > 0) {
-          const blob = Buffer.from(new Float64Array(values).buffer);
-          samples.run(
-            key.bucket,
-            key.developerId,
-            key.language,
-            key.feature,
-            key.model,
-            values.length / 3,
-            blob,
-          );
-        }
-      }
+      const entries = index === 0 ? [...quarters.values()] : foldEntries(quarters.values(), level.ms);
+      this.writeRollups(level.table, entries);
     });
     for (const [guardKey, n] of guards) {
       const [bucket, ...rest] = guardKey.split('\u0000');
-      s.guardRollup.run(Number(bucket), ...rest, n);
+      this.statements.guardRollup.run(Number(bucket), ...rest, n);
     }
     for (const [name, values] of [
       ['language', languages],
@@ -286,21 +394,102 @@ export class MetricsStore {
       ['feature', features],
       ['model', models],
     ] as const) {
-      for (const value of values) s.dimValue.run(name, value);
+      for (const value of values) this.statements.dimValue.run(name, value);
     }
-    return { inserted, skipped };
+    return { inserted: fresh.length, skipped: events.length - fresh.length };
+  }
+
+  /** The events of a batch that are to be stored: none older than the raw horizon (periods before it are
+   * final: their raw ids are gone, so a late duplicate could not be detected) and, with `checkStored`, none
+   * repeated within the batch or already stored, which one query answers for the whole batch. */
+  private freshEvents(events: readonly MetricEvent[], rawFrom: number, checkStored: boolean): MetricEvent[] {
+    const candidates = events.filter((e) => (e.kind === 'modelRequest' ? e.startedAt : e.ts) >= rawFrom);
+    if (!checkStored || candidates.length === 0) return candidates;
+    const ids: Set<string>[] = RAW_TABLES.map(() => new Set());
+    const unique = candidates.filter((event) => {
+      const tableIds = ids[TABLE_INDEX[event.kind]];
+      if (tableIds.has(event.eventId)) return false;
+      tableIds.add(event.eventId);
+      return true;
+    });
+    const stored = this.statements.storedIds.raw(true).all(...ids.map((set) => JSON.stringify([...set]))) as [
+      number,
+      string,
+    ][];
+    const storedIds: Set<string>[] = RAW_TABLES.map(() => new Set());
+    for (const [table, id] of stored) storedIds[table].add(id);
+    return unique.filter((event) => !storedIds[TABLE_INDEX[event.kind]].has(event.eventId));
+  }
+
+  /** Adds a batch's rollup entries to one level's counters and request samples: rows that exist are added
+   * to in SQLite (counters summed, sample blobs concatenated natively), so nothing is read back into JS. */
+  private writeRollups(table: string, entries: readonly RollupEntry[]): void {
+    const counters: unknown[] = [];
+    const samples: unknown[] = [];
+    for (const { key, totals, samples: values } of entries) {
+      counters.push(key.bucket, key.developerId, key.language, key.feature, key.model);
+      for (const name of ROLLUP_COUNTERS) counters.push(totals[name]);
+      if (values.length > 0) {
+        samples.push(
+          key.bucket,
+          key.developerId,
+          key.language,
+          key.feature,
+          key.model,
+          values.length / 3,
+          Buffer.from(new Float64Array(values).buffer),
+        );
+      }
+    }
+    const keyColumns = ROLLUP_KEY_COLUMNS.join(', ');
+    this.runChunked(
+      table,
+      ROLLUP_WIDTH,
+      counters,
+      (rows) =>
+        `INSERT INTO ${table} (${keyColumns}, ${ROLLUP_COUNTERS.join(', ')})
+         VALUES ${placeholders(ROLLUP_WIDTH, rows)}
+         ON CONFLICT DO UPDATE SET ${ROLLUP_COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+    );
+    const samplesTable = samplesTableOf(table);
+    // Concatenating two blobs with || keeps their bytes as they are; the CAST keeps the result a blob.
+    this.runChunked(
+      samplesTable,
+      SAMPLES_WIDTH,
+      samples,
+      (rows) =>
+        `INSERT INTO ${samplesTable} (${keyColumns}, n, samples) VALUES ${placeholders(SAMPLES_WIDTH, rows)}
+         ON CONFLICT DO UPDATE SET n = n + excluded.n, samples = CAST(samples || excluded.samples AS BLOB)`,
+    );
+  }
+
+  /** Runs a multi-row statement over flat `values` (`width` per row) in chunks of CHUNK_ROWS sizes. */
+  private runChunked(name: string, width: number, values: unknown[], sqlFor: (rows: number) => string): void {
+    const rows = values.length / width;
+    let done = 0;
+    while (done < rows) {
+      const left = rows - done;
+      const size = CHUNK_ROWS.find((n) => n <= left) ?? 1;
+      const cacheKey = `${name}/${size}`;
+      let statement = this.chunkStatements.get(cacheKey);
+      if (statement === undefined) {
+        statement = this.db.prepare(sqlFor(size));
+        this.chunkStatements.set(cacheKey, statement);
+      }
+      statement.run(size === rows ? values : values.slice(done * width, (done + size) * width));
+      done += size;
+    }
   }
 
   /** What the store already holds for the suggestions of a batch, in one query: a lookup per display or
    * acceptance would cost a statement call per event. */
-  private suggestionHistory(events: readonly MetricEvent[], rawFrom: number): SuggestionHistory {
+  private suggestionHistory(events: readonly MetricEvent[]): SuggestionHistory {
     const ids = new Set<string>();
     for (const event of events) {
       if (
-        (event.kind === 'suggestionShown' ||
-          event.kind === 'suggestionAccepted' ||
-          event.kind === 'suggestionDismissed') &&
-        event.ts >= rawFrom
+        event.kind === 'suggestionShown' ||
+        event.kind === 'suggestionAccepted' ||
+        event.kind === 'suggestionDismissed'
       ) {
         ids.add(event.suggestionId);
       }
@@ -317,183 +506,6 @@ export class MetricsStore {
       history.set(id, (history.get(id) ?? 0) | bit);
     }
     return history;
-  }
-
-  /** Inserts the raw row; returns undefined when the event id was already stored. Positional parameters,
-   * one call per kind with no argument array: binding by name costs a property lookup per column, and a
-   * spread array an allocation per event. `history` is updated when a suggestion row goes in. */
-  private insertRaw(e: MetricEvent, history: SuggestionHistory): EventNovelty | undefined {
-    const s = this.statements;
-    const demo = e.demo === true ? 1 : 0;
-    let novelty: EventNovelty = NO_NOVELTY;
-    let changes: number;
-    switch (e.kind) {
-      case 'modelRequest':
-        changes = s.modelRequest.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.requestId,
-          e.feature,
-          e.profile,
-          e.model,
-          e.startedAt,
-          e.ttftMs,
-          e.totalMs,
-          e.promptTokens,
-          e.completionTokens,
-          e.outcome,
-        ).changes;
-        break;
-      case 'suggestionShown': {
-        const seen = history.get(e.suggestionId) ?? 0;
-        changes = s.suggestion.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.suggestionId,
-          'shown',
-          e.model,
-          0,
-          e.shownChars,
-          e.shownLines,
-        ).changes;
-        if (changes === 0) break;
-        history.set(e.suggestionId, seen | SEEN_SHOWN);
-        novelty = { ...NO_NOVELTY, firstShown: (seen & SEEN_SHOWN) === 0 };
-        break;
-      }
-      case 'suggestionAccepted': {
-        const seen = history.get(e.suggestionId) ?? 0;
-        const partial = e.partial ? 1 : 0;
-        const sameKind = e.partial ? SEEN_ACCEPTED_PARTIAL : SEEN_ACCEPTED_FULL;
-        changes = s.suggestion.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.suggestionId,
-          'accepted',
-          e.model,
-          partial,
-          e.acceptedChars,
-          e.acceptedLines,
-        ).changes;
-        if (changes === 0) break;
-        history.set(e.suggestionId, seen | sameKind);
-        novelty = {
-          ...NO_NOVELTY,
-          firstAccepted: (seen & (SEEN_ACCEPTED_FULL | SEEN_ACCEPTED_PARTIAL)) === 0,
-          firstAcceptedFull: !e.partial && (seen & sameKind) === 0,
-          firstAcceptedPartial: e.partial && (seen & sameKind) === 0,
-        };
-        break;
-      }
-      case 'suggestionDismissed': {
-        const seen = history.get(e.suggestionId) ?? 0;
-        changes = s.suggestion.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.suggestionId,
-          'dismissed',
-          e.model,
-          0,
-          0,
-          0,
-        ).changes;
-        if (changes === 0) break;
-        history.set(e.suggestionId, seen | SEEN_DISMISSED);
-        novelty = { ...NO_NOVELTY, firstDismissed: (seen & SEEN_DISMISSED) === 0 };
-        break;
-      }
-      case 'retentionCheck':
-        changes = s.retention.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.suggestionId,
-          e.model,
-          e.checkpointSec,
-          e.acceptedChars,
-          e.retainedChars,
-        ).changes;
-        break;
-      case 'charsAdded':
-        changes = s.chars.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.source,
-          e.model,
-          e.chars,
-        ).changes;
-        break;
-      case 'interaction':
-        changes = s.interaction.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.feature,
-          e.action,
-          e.userInitiated ? 1 : 0,
-          e.model,
-        ).changes;
-        break;
-      case 'guardDecision':
-        changes = s.guard.run(
-          e.eventId,
-          e.ts,
-          e.developerId,
-          e.machineId,
-          e.language,
-          e.extensionVersion,
-          e.vscodeVersion,
-          demo,
-          e.ruleId,
-          e.category,
-          e.direction,
-          e.action,
-          e.feature,
-          e.matchHash,
-        ).changes;
-        break;
-    }
-    return changes === 0 ? undefined : novelty;
   }
 
   /** Deletes raw events older than `retentionDays` (whole 15-minute buckets). Counters, latency samples and
@@ -542,52 +554,20 @@ export class MetricsStore {
     if (this.db.open) this.db.close();
   }
 
-  private prepare(): RawStatements {
+  private prepare(): Statements {
     const db = this.db;
-    const insert = (table: string, columns: string): Statement => {
-      const count = 8 + columns.split(',').length;
-      return db.prepare(
-        `INSERT OR IGNORE INTO ${table} (${ENVELOPE_COLUMNS}, ${columns}) VALUES (${Array(count).fill('?').join(', ')})`,
-      );
-    };
-    const counters = ROLLUP_COUNTERS.join(', ');
-    const rollup = ROLLUP_LEVELS.map((level) =>
-      db.prepare(
-        `INSERT INTO ${level.table} (bucket, developer_id, language, feature, model, ${counters})
-         VALUES (?, ?, ?, ?, ?, ${ROLLUP_COUNTERS.map(() => '?').join(', ')})
-         ON CONFLICT DO UPDATE SET ${ROLLUP_COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
-      ),
-    );
-    db.function('aegis_blob_append', { deterministic: true }, (a: unknown, b: unknown) =>
-      Buffer.concat([a as Buffer, b as Buffer]),
-    );
-    const samples = ROLLUP_LEVELS.map((level) =>
-      db.prepare(
-        `INSERT INTO ${samplesTableOf(level.table)} (bucket, developer_id, language, feature, model, n, samples)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET n = n + excluded.n, samples = aegis_blob_append(samples, excluded.samples)`,
-      ),
-    );
     return {
-      modelRequest: insert(
-        'model_requests',
-        'request_id, feature, profile, model, started_at, ttft_ms, total_ms, prompt_tokens, completion_tokens, outcome',
+      // JSON array parameters keep one prepared statement for any batch size (no variable limit).
+      storedIds: db.prepare(
+        RAW_TABLES.map(
+          (table, index) =>
+            `SELECT ${index}, event_id FROM ${table} WHERE event_id IN (SELECT value FROM json_each(?))`,
+        ).join(' UNION ALL '),
       ),
-      suggestion: insert('suggestion_events', 'suggestion_id, event, model, partial, chars, lines'),
-      retention: insert(
-        'retention_checks',
-        'suggestion_id, model, checkpoint_sec, accepted_chars, retained_chars',
-      ),
-      chars: insert('chars_added', 'source, model, chars'),
-      interaction: insert('interactions', 'feature, action, user_initiated, model'),
-      guard: insert('guard_decisions', 'rule_id, category, direction, action, feature, match_hash'),
-      // A JSON array parameter keeps this one prepared statement for any batch size (no variable limit).
       seenSuggestions: db.prepare(
         `SELECT DISTINCT suggestion_id, event, partial FROM suggestion_events
          WHERE suggestion_id IN (SELECT value FROM json_each(?))`,
       ),
-      rollup,
-      samples,
       guardRollup: db.prepare(
         `INSERT INTO guard_rollup_15m (bucket, developer_id, language, feature, rule_id, category, direction, action, n)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`,
@@ -596,6 +576,28 @@ export class MetricsStore {
       rawFrom: db.prepare("SELECT value FROM meta WHERE key = 'raw_from'"),
     };
   }
+}
+
+/** Folds 15-minute rollup entries into entries of a wider bucket (`ms`), keeping sample order. */
+function foldEntries(quarters: Iterable<RollupEntry>, ms: number): RollupEntry[] {
+  const folded = new Map<string, RollupEntry>();
+  for (const entry of quarters) {
+    const bucket = Math.floor(entry.key.bucket / ms) * ms;
+    const levelKey = `${bucket}\u0000${entry.dims}`;
+    const target = folded.get(levelKey);
+    if (target === undefined) {
+      folded.set(levelKey, {
+        key: { ...entry.key, bucket },
+        dims: entry.dims,
+        totals: { ...entry.totals },
+        samples: entry.samples.slice(),
+      });
+    } else {
+      addTotals(target.totals, entry.totals);
+      for (const value of entry.samples) target.samples.push(value);
+    }
+  }
+  return [...folded.values()];
 }
 
 function loadDriver(options: MetricsStoreOptions): SqliteDatabase {

@@ -132,8 +132,14 @@ ${ROLLUP_LEVELS.map((level) => samplesTable(samplesTableOf(level.table))).join('
 CREATE TABLE dim_values (dim TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (dim, value)) WITHOUT ROWID;
 `;
 
+/** Schema 2: the guard audit records the workspace-relative file a match came from (NULL when it came from
+ * none, and for every decision recorded before). */
+const MIGRATION_2 = `
+ALTER TABLE guard_decisions ADD COLUMN file_path TEXT;
+`;
+
 /** Index i holds the SQL that takes a database from user_version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [MIGRATION_1];
+export const MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -207,5 +207,22 @@ describe('dashboard webview protocol', () => {
     assert.equal(isMetricEvent({ ...event, shownChars: -1 }), false);
     assert.equal(isMetricEvent({ ...event, kind: 'somethingElse' }), false);
     assert.equal(isMetricEvent({ ...event, eventId: '' }), false);
+    const decision = {
+      ...event,
+      kind: 'guardDecision',
+      ruleId: 'aws-access-key',
+      category: 'secret',
+      direction: 'input',
+      action: 'redact',
+      feature: 'chat',
+      matchHash: 'ab'.repeat(32),
+    };
+    assert.equal(isMetricEvent(decision), true);
+    assert.equal(isMetricEvent({ ...decision, filePath: 'src/config.ts' }), true);
+    assert.equal(
+      isMetricEvent({ ...decision, filePath: 42 }),
+      false,
+      'a malformed path is refused, not stored',
+    );
   });
 });

@@ -484,7 +484,7 @@ function chooseSource(p: Page, source: DataSource): void {
   p.view = { ...p.view, source };
   vscode.setState({ view: p.view });
   post({ type: 'saveState', state: p.view });
-  clearFigures();
+  clearFigures(p);
   if (source === 'team' && p.team?.state !== 'connected') connectTeam(p);
   fillFilterOptions(p);
   showSource(p);
@@ -497,12 +497,17 @@ function connectTeam(p: Page): void {
   post({ type: 'teamConnect' });
 }
 
-/** Tiles and tables go blank when the source changes, so that one source's figures never sit under the
- * other's name while the new ones load. */
-function clearFigures(): void {
+/** Tiles, charts and tables go blank when the source changes, so that one source's figures never sit under
+ * the other's name while the new ones load (or when they fail to). */
+function clearFigures(p: Page): void {
   for (const value of document.querySelectorAll<HTMLElement>('.tile-value')) value.textContent = '–';
   for (const change of document.querySelectorAll<HTMLElement>('.tile-change')) change.textContent = '';
   for (const table of document.querySelectorAll<HTMLElement>('.table-wrap')) table.replaceChildren();
+  for (const chart of p.charts.values()) chart.destroy();
+  p.charts.clear();
+  // A resize redraws from the kept series: it must not bring the other source's lines back.
+  p.series = undefined;
+  for (const host of document.querySelectorAll<HTMLElement>('.chart-body')) host.replaceChildren();
 }
 
 function wireControls(p: Page): void {

@@ -67,6 +67,13 @@ interface TeamConnection {
   access: TeamAccess;
 }
 
+/** A source's queries; for the team, the connection they run on (to tell a failure of a replaced pool). */
+interface SourceQueries {
+  run(name: QueryName, filter: DashboardFilter): unknown;
+  snapshot: SnapshotQueries;
+  connection?: TeamConnection;
+}
+
 /** A team database failure, classified for the page. */
 class TeamProblemError extends Error {
   constructor(
@@ -283,6 +290,9 @@ export class DashboardPanel implements vscode.Disposable {
    * Every failure comes out as a TeamProblemError. */
   private async teamConnection(): Promise<TeamConnection> {
     const reader = await teamReaderSettings(this.ctx.extension.secrets);
+    // Closing the panel while the settings were read has already closed the team view: a pool opened now
+    // would be held by nobody and never ended.
+    if (this.panel === undefined) throw new TeamProblemError('other', 'The dashboard was closed.');
     if (reader === undefined) {
       throw new TeamProblemError(
         'settings',
@@ -392,7 +402,9 @@ export class DashboardPanel implements vscode.Disposable {
   /** A new password or team setting: reconnect a page that shows the team view; a changed setting also
    * re-initializes the page, which shows or hides the Team choice. */
   private async teamSettingsChanged(settings: boolean): Promise<void> {
-    // No need to close the pool here: teamConnection() replaces it when the setting or password differs.
+    // Closed now, not when the next team query replaces it: a removed setting or password would otherwise
+    // leave a pool logged in with the old credentials until the panel closes.
+    this.closeTeam();
     if (this.panel === undefined) return;
     if (settings) {
       await this.sendInit();
@@ -402,21 +414,24 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** The queries of a source; team queries with the developer filter only for leads. */
-  private async sourceQueries(
-    source: DataSource,
-  ): Promise<{ run(name: QueryName, filter: DashboardFilter): unknown; snapshot: SnapshotQueries }> {
+  private async sourceQueries(source: DataSource): Promise<SourceQueries> {
     if (source === 'local') {
       const queries = await this.dashboardQueries();
       return { run: (name, filter) => queries.run(name, filter), snapshot: queries };
     }
-    const { queries } = await this.teamConnection();
-    return { run: (name, filter) => queries.run(name, filter), snapshot: queries };
+    const connection = await this.teamConnection();
+    const { queries } = connection;
+    return { run: (name, filter) => queries.run(name, filter), snapshot: queries, connection };
   }
 
   /** A team query that failed because the connection did (server gone, login refused, role revoked): the
    * page learns it through teamStatus and shows the problem in place of the figures; anything else (a
    * refused filter) is an error of that one request. */
-  private async teamQueryFailed(source: DataSource, error: unknown): Promise<string> {
+  private async teamQueryFailed(
+    source: DataSource,
+    error: unknown,
+    used: TeamConnection | undefined,
+  ): Promise<string> {
     if (source !== 'team') return errorText(error);
     let problem = error instanceof TeamProblemError ? error : undefined;
     if (problem === undefined) {
@@ -427,6 +442,10 @@ export class DashboardPanel implements vscode.Disposable {
       if (described.kind !== 'other') problem = new TeamProblemError(described.kind, described.message);
     }
     if (problem === undefined) return errorText(error);
+    // A query on a pool that a new password or setting has since replaced says nothing about the new one:
+    // closing that and reporting the old failure would undo a connection that works.
+    const current = await this.team?.connection.catch(() => undefined);
+    if (used !== undefined && current !== undefined && current !== used) return problem.message;
     this.closeTeam();
     this.statusAttempt += 1;
     const status = this.teamProblemStatus(problem);
@@ -451,9 +470,10 @@ export class DashboardPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('aegis.team.setPassword');
         await this.sendTeamStatus();
         return;
-      case 'query':
+      case 'query': {
+        let queries: SourceQueries | undefined;
         try {
-          const queries = await this.sourceQueries(message.source);
+          queries = await this.sourceQueries(message.source);
           this.post({
             type: 'queryResult',
             requestId: message.requestId,
@@ -465,14 +485,18 @@ export class DashboardPanel implements vscode.Disposable {
           this.post({
             type: 'requestError',
             requestId: message.requestId,
-            message: await this.teamQueryFailed(message.source, error),
+            message: await this.teamQueryFailed(message.source, error, queries?.connection),
           });
         }
         return;
+      }
       case 'exportCsv':
-      case 'exportJson':
+      case 'exportJson': {
+        let queries: SourceQueries | undefined;
         try {
+          queries = await this.sourceQueries(message.source);
           const saved = await this.export(
+            queries.snapshot,
             message.source,
             message.type === 'exportJson' ? 'json' : message.kind,
             message.filter,
@@ -482,10 +506,11 @@ export class DashboardPanel implements vscode.Disposable {
           this.post({
             type: 'requestError',
             requestId: message.requestId,
-            message: await this.teamQueryFailed(message.source, error),
+            message: await this.teamQueryFailed(message.source, error, queries?.connection),
           });
         }
         return;
+      }
     }
   }
 
@@ -537,11 +562,11 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Runs the queries again with the page's filter and writes the file the user picks. */
   private async export(
+    queries: SnapshotQueries,
     source: DataSource,
     kind: ExportKind | 'json',
     filter: DashboardFilter,
   ): Promise<boolean> {
-    const queries = (await this.sourceQueries(source)).snapshot;
     const extension = kind === 'json' ? 'json' : 'csv';
     const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
     const prefix = source === 'team' ? 'aegis-team-dashboard' : 'aegis-dashboard';

@@ -74,6 +74,8 @@ export class GuardService implements vscode.Disposable {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private watchers: vscode.Disposable[] = [];
   private remote: RemotePolicy | undefined;
+  /** A refresh still in flight at dispose must not reload (and create watchers) afterwards. */
+  private disposed = false;
   private readonly refreshTimer: ReturnType<typeof setInterval>;
   private readonly reported = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<GuardSnapshot>();
@@ -406,7 +408,7 @@ export class GuardService implements vscode.Disposable {
 
   /** Reloads soon, if anything has loaded yet; before the first use there is nothing to refresh. */
   private scheduleReload(): void {
-    if (!this.loading) return;
+    if (!this.loading || this.disposed) return;
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = undefined;
@@ -415,6 +417,7 @@ export class GuardService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     clearInterval(this.refreshTimer);
     for (const d of [...this.watchers.splice(0), ...this.disposables.splice(0)].reverse()) d.dispose();

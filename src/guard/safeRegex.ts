@@ -65,15 +65,25 @@ export function compileSafeRegex(pattern: string, options: SafeRegexOptions = {}
 
 /** Compiles a keyword list into one RE2 alternation, matching whole words where a keyword begins or ends with one. */
 export function compileKeywords(keywords: readonly string[], caseSensitive = false): SafeRegex {
-  const alternatives = [...keywords]
+  return compileSafeRegex(`(?:${literalAlternatives(keywords).join('|')})`, { caseSensitive });
+}
+
+/**
+ * Keywords as escaped literal alternatives, longest first (so `unit test` wins over `unit`), each anchored at
+ * a word boundary on the sides where it starts or ends with a word character. The source is valid for RE2
+ * and for V8 alike, and holds no quantifier: the work at each position of a text is bounded by the keywords'
+ * total length, whichever engine runs it.
+ * Empty keywords are dropped, because an empty alternative matches everywhere without consuming anything.
+ */
+export function literalAlternatives(keywords: readonly string[]): string[] {
+  return keywords
+    .filter((keyword) => keyword !== '')
     .sort((a, b) => b.length - a.length)
     .map((keyword) => {
-      const quoted = escapeLiteral(keyword);
       const left = /^\w/.test(keyword) ? '\\b' : '';
       const right = /\w$/.test(keyword) ? '\\b' : '';
-      return `${left}${quoted}${right}`;
+      return `${left}${escapeLiteral(keyword)}${right}`;
     });
-  return compileSafeRegex(`(?:${alternatives.join('|')})`, { caseSensitive });
 }
 
 function escapeLiteral(text: string): string {

@@ -1,7 +1,7 @@
 // The built-in heuristic behind the scope rule: is a chat question about software engineering? It weighs
 // software vocabulary and code-like text against out-of-scope topics. It refuses only when an off-topic signal
 // outweighs every engineering signal, so short or unclear questions ("thanks", "why?") pass.
-import { compileSafeRegex } from './safeRegex';
+import { compileSafeRegex, literalAlternatives } from './safeRegex';
 
 // prettier-ignore
 const ENGINEERING_TERMS = [
@@ -50,23 +50,21 @@ export interface ScopeClassifierOptions {
 
 /**
  * Counts occurrences of literal terms, whole words where a term starts or ends with a word character.
- * V8's own engine, not the linear-time one: an alternation of escaped literals has nothing to backtrack
- * into, and on a 16 KB chat prompt the linear engine took tens of milliseconds where this takes well under one.
+ * V8's own engine, not the linear-time one: the source is an alternation of escaped literals without
+ * quantifiers (`literalAlternatives`), so a policy's terms cannot make it backtrack catastrophically (the
+ * worst case is the text's length times the terms' total length); on a 16 KB chat prompt the linear engine
+ * took tens of milliseconds where this takes well under one.
  */
 class TermCounter {
   private readonly source: string;
 
   constructor(terms: readonly string[]) {
-    this.source = [...terms]
-      .sort((a, b) => b.length - a.length)
-      .map((term) => {
-        const quoted = term.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-        return `${/^\w/.test(term) ? '\\b' : ''}${quoted}${/\w$/.test(term) ? '\\b' : ''}`;
-      })
-      .join('|');
+    this.source = literalAlternatives(terms).join('|');
   }
 
   count(text: string): number {
+    // No terms left after dropping empty ones: an empty source would match everywhere.
+    if (this.source === '') return 0;
     let n = 0;
     // A fresh regex per call: scans may run concurrently and must not share lastIndex.
     const re = new RegExp(this.source, 'gi');

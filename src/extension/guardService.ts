@@ -26,6 +26,7 @@ const RELOAD_DELAY_MS = 300;
 export const ORG_POLICY_REFRESH_MS = 15 * 60_000;
 /** Regaining focus re-checks the policy, but not more often than this. */
 const FOCUS_REFRESH_MIN_AGE_MS = 60_000;
+const RETRY_FIRST_MS = 60_000;
 /** A load right after a refresh (the reload it triggered) uses that refresh instead of asking again. */
 const LOAD_REUSE_MS = 5_000;
 
@@ -77,6 +78,9 @@ export class GuardService implements vscode.Disposable {
   /** A refresh still in flight at dispose must not reload (and create watchers) afterwards. */
   private disposed = false;
   private readonly refreshTimer: ReturnType<typeof setInterval>;
+  /** After a failed refresh the server is asked again sooner: 1 min, doubling up to the regular interval. */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelayMs = RETRY_FIRST_MS;
   private readonly reported = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<GuardSnapshot>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
@@ -105,8 +109,22 @@ export class GuardService implements vscode.Disposable {
     const remote = this.remote;
     if (!remote || !this.loading) return false;
     const refresh = await remote.refresh(maxAgeMs);
-    if (refresh.changed && remote === this.remote) this.scheduleReload();
+    if (this.disposed || remote !== this.remote) return false;
+    this.retryAfter(refresh.outcome === 'failed');
+    if (refresh.changed) this.scheduleReload();
     return refresh.changed;
+  }
+
+  private retryAfter(failed: boolean): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (!failed) {
+      this.retryDelayMs = RETRY_FIRST_MS;
+      return;
+    }
+    this.retryTimer = setTimeout(() => void this.refreshRemote(0), this.retryDelayMs);
+    this.retryTimer.unref?.();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, ORG_POLICY_REFRESH_MS);
   }
 
   private async readOrganisation(setting: string, required: boolean): Promise<LocatedSource | undefined> {
@@ -123,12 +141,14 @@ export class GuardService implements vscode.Disposable {
       const { RemotePolicy: Remote } = await import('../guard/remotePolicy');
       this.remote = new Remote(setting);
     }
-    const refresh = await this.remote.refresh(LOAD_REUSE_MS);
-    const source = this.remote.sourceFor(refresh, required);
+    const remote = this.remote;
+    const refresh = await remote.refresh(LOAD_REUSE_MS);
+    if (!this.disposed && remote === this.remote) this.retryAfter(refresh.outcome === 'failed');
+    const source = remote.sourceFor(refresh, required);
     if (source !== refresh.latest && refresh.lastGood) {
       const when = new Date(refresh.lastGood.fetchedAt).toISOString();
       this.deps.logger.warn(
-        `guard: the organisation policy (${setting}) could not be refreshed (${refresh.latest.error ?? 'invalid'}); the copy fetched at ${when} stays in force`,
+        `guard: the organisation policy (${refresh.latest.origin}) could not be refreshed (${refresh.latest.error ?? 'invalid'}); the copy confirmed at ${when} stays in force`,
       );
     }
     return source;
@@ -420,6 +440,7 @@ export class GuardService implements vscode.Disposable {
     this.disposed = true;
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     clearInterval(this.refreshTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const d of [...this.watchers.splice(0), ...this.disposables.splice(0)].reverse()) d.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { fetchPolicyText, policyOrigin } from '../guard/policyFetch';
 import type { PolicySource } from '../guard/policyLoader';
 import type { ModerationRequest, ModerationVerdict } from '../guard/scanTypes';
 
@@ -53,17 +54,10 @@ export async function readPolicyLocation(location: string): Promise<LocatedSourc
 }
 
 async function fetchPolicy(url: string): Promise<LocatedSource> {
-  try {
-    const response = await fetch(url, {
-      signal: AbortSignal.timeout(URL_TIMEOUT_MS),
-      headers: { accept: 'application/yaml, application/json, text/plain' },
-    });
-    if (!response.ok) return { origin: url, error: `HTTP ${response.status}` };
-    return { origin: url, text: await response.text() };
-  } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : String(error);
-    return { origin: url, error: reason };
-  }
+  const origin = policyOrigin(url);
+  const answer = await fetchPolicyText(url, { timeoutMs: URL_TIMEOUT_MS });
+  if (answer.kind === 'text') return { origin, text: answer.text };
+  return { origin, error: answer.kind === 'error' ? answer.error : 'HTTP 304' };
 }
 
 /** The first workspace policy file found in the workspace folders, or where a new one would go. */

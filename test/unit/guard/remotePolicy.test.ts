@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadPolicyLayers } from '../../../src/guard/policyLoader';
-import { RemotePolicy } from '../../../src/guard/remotePolicy';
+import { MAX_POLICY_BYTES } from '../../../src/guard/policyFetch';
+import { REQUIRED_POLICY_GRACE_MS, RemotePolicy } from '../../../src/guard/remotePolicy';
 import { AWS_KEY, TEST_DETECTORS } from './guardTestSupport';
 
 const V1 = 'version: 1\nrules:\n  - id: org-keys\n    detector: aws-access-key\n    action: block\n';
@@ -103,21 +104,41 @@ describe('remote organisation policy', () => {
     assert.equal(again.outcome, 'not-modified');
   });
 
-  it('fails closed when a required policy becomes unreachable or invalid, and recovers when it is fixed', async () => {
+  it('keeps a required policy through an outage for the grace period, then fails closed; invalid fails closed at once', async () => {
+    let now = Date.parse('2026-11-02T09:00:00Z');
     served = { status: 200, body: V1, etag: '"v1"' };
-    const remote = new RemotePolicy(url);
+    const remote = new RemotePolicy(url, { clock: () => now });
     await remote.refresh();
 
+    // A VPN drop or a server restart: the organisation's own last copy stays in force.
     served = { status: 503, body: 'maintenance' };
+    now += 60 * 60_000;
     const down = await remote.refresh();
     assert.equal(down.outcome, 'failed');
     assert.equal(down.changed, true);
     assert.deepEqual(decisionWith(remote.sourceFor(down, true), true), {
+      failClosed: false,
+      decision: 'block',
+      rules: ['org-keys'],
+    });
+
+    // Past the grace, counted from the last time the server confirmed the copy, requests are refused.
+    now += REQUIRED_POLICY_GRACE_MS;
+    const stillDown = await remote.refresh();
+    assert.equal(stillDown.changed, true, 'crossing the end of the grace reloads the guard');
+    assert.deepEqual(decisionWith(remote.sourceFor(stillDown, true), true), {
       failClosed: true,
       decision: 'block',
       rules: ['policy-unavailable'],
     });
 
+    // The server is back and confirms the copy (304): in force again, and the grace starts over.
+    served = { status: 200, body: V1, etag: '"v1"' };
+    const back = await remote.refresh();
+    assert.equal(back.outcome, 'not-modified');
+    assert.equal(decisionWith(remote.sourceFor(back, true), true).failClosed, false);
+
+    // An answer that is not a valid policy is the organisation's mistake, not an outage: refused at once.
     served = {
       status: 200,
       body: 'version: 1\nrules:\n  - id: broken\n    action: explode\n',
@@ -132,7 +153,17 @@ describe('remote organisation policy', () => {
 
     served = { status: 200, body: V2, etag: '"v2"' };
     const fixed = await remote.refresh();
-    assert.equal(decisionWith(remote.sourceFor(fixed, true), true).failClosed, false);
+    assert.deepEqual(decisionWith(remote.sourceFor(fixed, true), true).rules, ['org-keys-v2']);
+  });
+
+  it('refuses an oversized answer and never repeats a query string (it may carry a token)', async () => {
+    served = { status: 200, body: `# ${'x'.repeat(MAX_POLICY_BYTES)}\n${V1}` };
+    const remote = new RemotePolicy(`${url}?sig=secret-token`);
+    const big = await remote.refresh();
+    assert.equal(big.outcome, 'failed');
+    assert.match(big.latest.error ?? '', /larger than/);
+    assert.ok(!big.latest.origin.includes('secret-token'), big.latest.origin);
+    assert.ok(big.latest.origin.startsWith(url));
   });
 
   it('keeps the last good copy in force for an optional policy when a refresh fails or is invalid', async () => {

@@ -86,6 +86,27 @@ export function literalAlternatives(keywords: readonly string[]): string[] {
     });
 }
 
+/**
+ * The same alternation as `literalAlternatives(keywords).join('|')`, with the word boundary that every keyword
+ * shares on a side hoisted out of the group: `\b(?:movie|film)\b` matches exactly what `\bmovie\b|\bfilm\b`
+ * does (backtracking tries the same alternatives in the same order), but V8 tests the boundary once per
+ * position instead of once per keyword and can skip ahead on the keywords' first letters. The scope rule
+ * counts its vocabulary with it on every chat prompt; this form is several times faster there.
+ * Empty when no keyword is left.
+ */
+export function literalAlternation(keywords: readonly string[]): string {
+  const kept = keywords.filter((keyword) => keyword !== '').sort((a, b) => b.length - a.length);
+  if (kept.length === 0) return '';
+  const left = kept.every((keyword) => /^\w/.test(keyword));
+  const right = kept.every((keyword) => /\w$/.test(keyword));
+  const inner = kept.map((keyword) => {
+    const l = !left && /^\w/.test(keyword) ? '\\b' : '';
+    const r = !right && /\w$/.test(keyword) ? '\\b' : '';
+    return `${l}${escapeLiteral(keyword)}${r}`;
+  });
+  return `${left ? '\\b' : ''}(?:${inner.join('|')})${right ? '\\b' : ''}`;
+}
+
 function escapeLiteral(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }

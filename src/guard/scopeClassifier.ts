@@ -1,7 +1,7 @@
 // The built-in heuristic behind the scope rule: is a chat question about software engineering? It weighs
 // software vocabulary and code-like text against out-of-scope topics. It refuses only when an off-topic signal
 // outweighs every engineering signal, so short or unclear questions ("thanks", "why?") pass.
-import { compileSafeRegex, literalAlternatives } from './safeRegex';
+import { compileSafeRegex, literalAlternation } from './safeRegex';
 
 // prettier-ignore
 const ENGINEERING_TERMS = [
@@ -51,7 +51,7 @@ export interface ScopeClassifierOptions {
 /**
  * Counts occurrences of literal terms, whole words where a term starts or ends with a word character.
  * V8's own engine, not the linear-time one: the source is an alternation of escaped literals without
- * quantifiers (`literalAlternatives`), so a policy's terms cannot make it backtrack catastrophically (the
+ * quantifiers (`literalAlternation`), so a policy's terms cannot make it backtrack catastrophically (the
  * worst case is the text's length times the terms' total length); on a 16 KB chat prompt the linear engine
  * took tens of milliseconds where this takes well under one.
  */
@@ -59,7 +59,7 @@ class TermCounter {
   private readonly source: string;
 
   constructor(terms: readonly string[]) {
-    this.source = literalAlternatives(terms).join('|');
+    this.source = literalAlternation(terms);
   }
 
   count(text: string): number {

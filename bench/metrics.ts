@@ -14,6 +14,8 @@ import { localDayStart, viewerZone } from '../src/dashboard/timeZones';
 const INGEST_EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 200_000);
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+/** BENCH_INGEST_ONLY=1 skips the query part (seeding a million events takes a while): for profiling ingest. */
+const INGEST_ONLY = process.env.BENCH_INGEST_ONLY === '1';
 const DAYS = 90;
 const DEVELOPERS = 20;
 const END = Date.UTC(2025, 5, 2);
@@ -101,6 +103,18 @@ async function main(): Promise<void> {
   try {
     const plainInsertsPerSec = calibrate(dir);
     const ingested = await ingest(dir);
+    if (INGEST_ONLY) {
+      process.stdout.write(
+        JSON.stringify({
+          ingestEventsPerSec: ingested.perSec,
+          ingestEventsPerCpuSec: ingested.perCpuSec,
+          plainInsertsPerSec,
+          loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+          cores: cpus().length,
+        }) + '\n',
+      );
+      return;
+    }
     const { store } = MetricsStore.open({ path: join(dir, 'metrics.db') });
     const seeded = seed(store);
     store.db.pragma('optimize');

@@ -5,8 +5,20 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { MetricEvent, MetricEventKind } from './metricEvents';
 import { latencySample } from './metricDefinitions';
-import { BUCKET_MS, ROLLUP_COUNTERS, addEvent, addTotals, emptyTotals, rollupKeyOf } from './rollupColumns';
-import type { EventNovelty, RollupKey, Totals } from './rollupColumns';
+import {
+  BUCKET_MS,
+  NOVEL_ACCEPTED,
+  NOVEL_ACCEPTED_FULL,
+  NOVEL_ACCEPTED_PARTIAL,
+  NOVEL_DISMISSED,
+  NOVEL_SHOWN,
+  ROLLUP_COUNTERS,
+  addEvent,
+  bucketOf,
+  rollupFeatureOf,
+  rollupModelOf,
+  rollupTimeOf,
+} from './rollupColumns';
 import { MIGRATIONS, ROLLUP_LEVELS, SCHEMA_VERSION, samplesTableOf } from './storeSchema';
 
 export const DEFAULT_RETENTION_DAYS = 180;
@@ -90,7 +102,7 @@ function stamp(ms: number): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-/** The raw tables and the columns each stores after the envelope, in the order `pushRaw` pushes them. */
+/** The raw tables and the columns each stores after the envelope, in the order `stageEvent` pushes them (its table indexes follow RAW_TABLES). */
 const RAW_COLUMNS = {
   model_requests: [
     'request_id',
@@ -154,26 +166,6 @@ interface Statements {
   rawFrom: Statement;
 }
 
-/** One rollup row being built: its key, the key's dimension part (developer, language, feature, model) as a
- * map-key string, its counters and its request samples. */
-interface RollupEntry {
-  key: RollupKey;
-  dims: string;
-  totals: Totals;
-  samples: number[];
-}
-
-/** The novelty of events that are not suggestions (addEvent reads none of it for them). */
-const NO_NOVELTY: EventNovelty = Object.freeze({
-  firstShown: false,
-  firstAccepted: false,
-  firstAcceptedFull: false,
-  firstAcceptedPartial: false,
-  firstDismissed: false,
-});
-const FIRST_SHOWN: EventNovelty = Object.freeze({ ...NO_NOVELTY, firstShown: true });
-const FIRST_DISMISSED: EventNovelty = Object.freeze({ ...NO_NOVELTY, firstDismissed: true });
-
 /** Bits of what the store already holds for one suggestion id (see SuggestionHistory). */
 const SEEN_SHOWN = 1;
 const SEEN_DISMISSED = 2;
@@ -190,51 +182,160 @@ const SEEN_BY_EVENT: Readonly<Record<string, number>> = {
  * batch still counts once. */
 type SuggestionHistory = Map<string, number>;
 
-/** What this event adds that the store has not counted yet; updates `history`. */
-function noveltyOf(e: MetricEvent, history: SuggestionHistory): EventNovelty {
+/** What this event adds that the store has not counted yet (NOVEL_* bits); updates `history`. */
+function noveltyOf(e: MetricEvent, history: SuggestionHistory): number {
   switch (e.kind) {
     case 'suggestionShown': {
       const seen = history.get(e.suggestionId) ?? 0;
+      if ((seen & SEEN_SHOWN) !== 0) return 0;
       history.set(e.suggestionId, seen | SEEN_SHOWN);
-      return (seen & SEEN_SHOWN) === 0 ? FIRST_SHOWN : NO_NOVELTY;
+      return NOVEL_SHOWN;
     }
     case 'suggestionDismissed': {
       const seen = history.get(e.suggestionId) ?? 0;
+      if ((seen & SEEN_DISMISSED) !== 0) return 0;
       history.set(e.suggestionId, seen | SEEN_DISMISSED);
-      return (seen & SEEN_DISMISSED) === 0 ? FIRST_DISMISSED : NO_NOVELTY;
+      return NOVEL_DISMISSED;
     }
     case 'suggestionAccepted': {
       const seen = history.get(e.suggestionId) ?? 0;
       const sameKind = e.partial ? SEEN_ACCEPTED_PARTIAL : SEEN_ACCEPTED_FULL;
       history.set(e.suggestionId, seen | sameKind);
-      return {
-        ...NO_NOVELTY,
-        firstAccepted: (seen & (SEEN_ACCEPTED_FULL | SEEN_ACCEPTED_PARTIAL)) === 0,
-        firstAcceptedFull: !e.partial && (seen & sameKind) === 0,
-        firstAcceptedPartial: e.partial && (seen & sameKind) === 0,
-      };
+      let novelty = (seen & (SEEN_ACCEPTED_FULL | SEEN_ACCEPTED_PARTIAL)) === 0 ? NOVEL_ACCEPTED : 0;
+      if ((seen & sameKind) === 0) novelty |= e.partial ? NOVEL_ACCEPTED_PARTIAL : NOVEL_ACCEPTED_FULL;
+      return novelty;
     }
     default:
-      return NO_NOVELTY;
+      return 0;
   }
 }
 
-/** Appends the raw row of an event to its table's flat value list, in RAW_COLUMNS order. One push per event
- * with no intermediate array: this runs for every event on the ingest path. */
-function pushRaw(values: unknown[], e: MetricEvent): void {
-  values.push(
-    e.eventId,
-    e.ts,
-    e.developerId,
-    e.machineId,
-    e.language,
-    e.extensionVersion,
-    e.vscodeVersion,
-    e.demo === true ? 1 : 0,
-  );
+const COUNTERS = ROLLUP_COUNTERS.length;
+type Level = Map<string, Map<string, Map<string, Map<string, number>>>>;
+
+/** The rollup rows of one bucket width that a batch adds to: keys in parallel arrays, counters in one
+ * Float64Array (row i at i * COUNTERS), request samples as flat (minute, ttft, total) lists. Rows are found
+ * through nested maps keyed by the dimension strings themselves, and the last row found is tried first
+ * (consecutive events mostly share a row): the ingest path builds no key string and no object per event. */
+class RollupRows {
+  readonly buckets: number[] = [];
+  readonly developers: string[] = [];
+  readonly languages: string[] = [];
+  readonly features: string[] = [];
+  readonly models: string[] = [];
+  readonly samples: (number[] | undefined)[] = [];
+  counts = new Float64Array(64 * COUNTERS);
+  private readonly index = new Map<number, Level>();
+  private last = -1;
+
+  get size(): number {
+    return this.buckets.length;
+  }
+
+  /** The row of these dimensions, created (zeroed) if the batch has none yet. */
+  row(bucket: number, developer: string, language: string, feature: string, model: string): number {
+    const last = this.last;
+    if (
+      last >= 0 &&
+      this.buckets[last] === bucket &&
+      this.developers[last] === developer &&
+      this.languages[last] === language &&
+      this.features[last] === feature &&
+      this.models[last] === model
+    ) {
+      return last;
+    }
+    let byDeveloper = this.index.get(bucket);
+    if (byDeveloper === undefined) {
+      byDeveloper = new Map();
+      this.index.set(bucket, byDeveloper);
+    }
+    let byLanguage = byDeveloper.get(developer);
+    if (byLanguage === undefined) {
+      byLanguage = new Map();
+      byDeveloper.set(developer, byLanguage);
+    }
+    let byFeature = byLanguage.get(language);
+    if (byFeature === undefined) {
+      byFeature = new Map();
+      byLanguage.set(language, byFeature);
+    }
+    let byModel = byFeature.get(feature);
+    if (byModel === undefined) {
+      byModel = new Map();
+      byFeature.set(feature, byModel);
+    }
+    let row = byModel.get(model);
+    if (row === undefined) {
+      row = this.buckets.length;
+      byModel.set(model, row);
+      this.buckets.push(bucket);
+      this.developers.push(developer);
+      this.languages.push(language);
+      this.features.push(feature);
+      this.models.push(model);
+      this.samples.push(undefined);
+      if ((row + 1) * COUNTERS > this.counts.length) {
+        const grown = new Float64Array(this.counts.length * 2);
+        grown.set(this.counts);
+        this.counts = grown;
+      }
+    }
+    this.last = row;
+    return row;
+  }
+
+  addSample(row: number, minute: number, ttft: number, total: number): void {
+    const list = this.samples[row];
+    if (list === undefined) this.samples[row] = [minute, ttft, total];
+    else list.push(minute, ttft, total);
+  }
+
+  /** These rows folded into rows of a wider bucket (`ms`), keeping sample order. */
+  fold(ms: number): RollupRows {
+    const wide = new RollupRows();
+    for (let i = 0; i < this.buckets.length; i += 1) {
+      const target = wide.row(
+        Math.floor(this.buckets[i] / ms) * ms,
+        this.developers[i],
+        this.languages[i],
+        this.features[i],
+        this.models[i],
+      );
+      const counts = wide.counts;
+      const from = i * COUNTERS;
+      const to = target * COUNTERS;
+      for (let c = 0; c < COUNTERS; c += 1) counts[to + c] += this.counts[from + c];
+      const list = this.samples[i];
+      if (list === undefined) continue;
+      const into = wide.samples[target];
+      if (into === undefined) wide.samples[target] = list.slice();
+      else for (const value of list) into.push(value);
+    }
+    return wide;
+  }
+}
+
+/** Appends the raw row of an event to its table's flat value list (RAW_COLUMNS order) and returns the
+ * 15-minute rollup row it counts in. Each kind reads its own fields, envelope included, in its own case: events
+ * arrive in many object shapes (built by spread), and one shared read site for all of them would be
+ * megamorphic, the slowest kind of property read; this runs for every event on the ingest path. */
+function stageEvent(raw: readonly unknown[][], quarters: RollupRows, e: MetricEvent): number {
+  const bucket = bucketOf(rollupTimeOf(e));
+  const feature = rollupFeatureOf(e);
+  const model = rollupModelOf(e);
   switch (e.kind) {
-    case 'modelRequest':
-      values.push(
+    case 'modelRequest': {
+      const { developerId, language } = e;
+      raw[0].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
         e.requestId,
         e.feature,
         e.profile,
@@ -246,28 +347,143 @@ function pushRaw(values: unknown[], e: MetricEvent): void {
         e.completionTokens,
         e.outcome,
       );
-      return;
-    case 'suggestionShown':
-      values.push(e.suggestionId, 'shown', e.model, 0, e.shownChars, e.shownLines);
-      return;
-    case 'suggestionAccepted':
-      values.push(e.suggestionId, 'accepted', e.model, e.partial ? 1 : 0, e.acceptedChars, e.acceptedLines);
-      return;
-    case 'suggestionDismissed':
-      values.push(e.suggestionId, 'dismissed', e.model, 0, 0, 0);
-      return;
-    case 'retentionCheck':
-      values.push(e.suggestionId, e.model, e.checkpointSec, e.acceptedChars, e.retainedChars);
-      return;
-    case 'charsAdded':
-      values.push(e.source, e.model, e.chars);
-      return;
-    case 'interaction':
-      values.push(e.feature, e.action, e.userInitiated ? 1 : 0, e.model);
-      return;
-    case 'guardDecision':
-      values.push(e.ruleId, e.category, e.direction, e.action, e.feature, e.matchHash, e.filePath ?? null);
-      return;
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'suggestionShown': {
+      const { developerId, language } = e;
+      raw[1].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.suggestionId,
+        'shown',
+        e.model,
+        0,
+        e.shownChars,
+        e.shownLines,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'suggestionAccepted': {
+      const { developerId, language } = e;
+      raw[1].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.suggestionId,
+        'accepted',
+        e.model,
+        e.partial ? 1 : 0,
+        e.acceptedChars,
+        e.acceptedLines,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'suggestionDismissed': {
+      const { developerId, language } = e;
+      raw[1].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.suggestionId,
+        'dismissed',
+        e.model,
+        0,
+        0,
+        0,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'retentionCheck': {
+      const { developerId, language } = e;
+      raw[2].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.suggestionId,
+        e.model,
+        e.checkpointSec,
+        e.acceptedChars,
+        e.retainedChars,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'charsAdded': {
+      const { developerId, language } = e;
+      raw[3].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.source,
+        e.model,
+        e.chars,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'interaction': {
+      const { developerId, language } = e;
+      raw[4].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.feature,
+        e.action,
+        e.userInitiated ? 1 : 0,
+        e.model,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
+    case 'guardDecision': {
+      const { developerId, language } = e;
+      raw[5].push(
+        e.eventId,
+        e.ts,
+        developerId,
+        e.machineId,
+        language,
+        e.extensionVersion,
+        e.vscodeVersion,
+        e.demo === true ? 1 : 0,
+        e.ruleId,
+        e.category,
+        e.direction,
+        e.action,
+        e.feature,
+        e.matchHash,
+        e.filePath ?? null,
+      );
+      return quarters.row(bucket, developerId, language, feature, model);
+    }
   }
 }
 
@@ -335,40 +551,33 @@ export class MetricsStore {
     const fresh = this.freshEvents(events, this.rawFrom(), checkStored);
     const history = this.suggestionHistory(fresh);
     const raw: unknown[][] = RAW_TABLES.map(() => []);
-    // Events fold into 15-minute entries first; hour and day entries are folded from those after the loop.
-    // Entries keep their key parts, so nothing is split again, and dimension values go into one set per
-    // dimension: the ingest path allocates as little per event as it can.
-    const quarters = new Map<string, RollupEntry>();
+    // Events fold into 15-minute rows first; hour and day rows are folded from those after the loop.
+    const quarters = new RollupRows();
     const guards = new Map<string, number>();
-    const languages = new Set<string>();
-    const developers = new Set<string>();
-    const features = new Set<string>();
-    const models = new Set<string>();
-    for (const event of fresh) {
-      pushRaw(raw[TABLE_INDEX[event.kind]], event);
-      const novelty = noveltyOf(event, history);
-      const key = rollupKeyOf(event);
-      const dims = `${key.developerId}\u0000${key.language}\u0000${key.feature}\u0000${key.model}`;
-      const mapKey = `${key.bucket}\u0000${dims}`;
-      let entry = quarters.get(mapKey);
-      if (entry === undefined) {
-        entry = { key, dims, totals: emptyTotals(), samples: [] };
-        quarters.set(mapKey, entry);
-      }
-      addEvent(entry.totals, event, novelty);
+    for (let i = 0; i < fresh.length; i += 1) {
+      const event = fresh[i];
+      const row = stageEvent(raw, quarters, event);
+      addEvent(quarters.counts, row * COUNTERS, event, noveltyOf(event, history));
       if (event.kind === 'modelRequest') {
         const sample = latencySample(event);
-        entry.samples.push(Math.floor(event.startedAt / 60_000), sample.ttft ?? NaN, sample.total ?? NaN);
-      }
-      languages.add(key.language);
-      developers.add(key.developerId);
-      if (key.feature !== '') features.add(key.feature);
-      if (key.model !== '') models.add(key.model);
-      if (event.kind === 'guardDecision') {
-        const guardKey = `${key.bucket}\u0000${key.developerId}\u0000${key.language}\u0000${event.feature}\u0000${event.ruleId}\u0000${event.category}\u0000${event.direction}\u0000${event.action}`;
+        quarters.addSample(
+          row,
+          Math.floor(event.startedAt / 60_000),
+          sample.ttft ?? NaN,
+          sample.total ?? NaN,
+        );
+      } else if (event.kind === 'guardDecision') {
+        const guardKey = `${quarters.buckets[row]}\u0000${event.developerId}\u0000${event.language}\u0000${event.feature}\u0000${event.ruleId}\u0000${event.category}\u0000${event.direction}\u0000${event.action}`;
         guards.set(guardKey, (guards.get(guardKey) ?? 0) + 1);
       }
     }
+    // Dimension values, once per row rather than per event.
+    const languages = new Set<string>(quarters.languages);
+    const developers = new Set<string>(quarters.developers);
+    const features = new Set<string>(quarters.features);
+    const models = new Set<string>(quarters.models);
+    features.delete('');
+    models.delete('');
     // Rows of each table go in batch order, so row ids keep the order events arrived in (the team sync and
     // its first-of-kind rule read them in id order).
     RAW_TABLES.forEach((table, index) => {
@@ -380,9 +589,11 @@ export class MetricsStore {
         (rows) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders(columns.length, rows)}`,
       );
     });
+    // Day rows fold from hour rows: fewer rows to fold, the same sums and sample order.
+    let rows = quarters;
     ROLLUP_LEVELS.forEach((level, index) => {
-      const entries = index === 0 ? [...quarters.values()] : foldEntries(quarters.values(), level.ms);
-      this.writeRollups(level.table, entries);
+      if (index > 0) rows = rows.fold(level.ms);
+      this.writeRollups(level.table, rows);
     });
     for (const [guardKey, n] of guards) {
       const [bucket, ...rest] = guardKey.split('\u0000');
@@ -423,19 +634,31 @@ export class MetricsStore {
 
   /** Adds a batch's rollup entries to one level's counters and request samples: rows that exist are added
    * to in SQLite (counters summed, sample blobs concatenated natively), so nothing is read back into JS. */
-  private writeRollups(table: string, entries: readonly RollupEntry[]): void {
-    const counters: unknown[] = [];
+  private writeRollups(table: string, rows: RollupRows): void {
+    const size = rows.size;
+    const counters = new Array<unknown>(size * ROLLUP_WIDTH);
     const samples: unknown[] = [];
-    for (const { key, totals, samples: values } of entries) {
-      counters.push(key.bucket, key.developerId, key.language, key.feature, key.model);
-      for (const name of ROLLUP_COUNTERS) counters.push(totals[name]);
-      if (values.length > 0) {
+    const counts = rows.counts;
+    for (let i = 0, at = 0; i < size; i += 1) {
+      const bucket = rows.buckets[i];
+      const developer = rows.developers[i];
+      const language = rows.languages[i];
+      const feature = rows.features[i];
+      const model = rows.models[i];
+      counters[at++] = bucket;
+      counters[at++] = developer;
+      counters[at++] = language;
+      counters[at++] = feature;
+      counters[at++] = model;
+      for (let c = i * COUNTERS, end = c + COUNTERS; c < end; c += 1) counters[at++] = counts[c];
+      const values = rows.samples[i];
+      if (values !== undefined) {
         samples.push(
-          key.bucket,
-          key.developerId,
-          key.language,
-          key.feature,
-          key.model,
+          bucket,
+          developer,
+          language,
+          feature,
+          model,
           values.length / 3,
           Buffer.from(new Float64Array(values).buffer),
         );
@@ -576,28 +799,6 @@ export class MetricsStore {
       rawFrom: db.prepare("SELECT value FROM meta WHERE key = 'raw_from'"),
     };
   }
-}
-
-/** Folds 15-minute rollup entries into entries of a wider bucket (`ms`), keeping sample order. */
-function foldEntries(quarters: Iterable<RollupEntry>, ms: number): RollupEntry[] {
-  const folded = new Map<string, RollupEntry>();
-  for (const entry of quarters) {
-    const bucket = Math.floor(entry.key.bucket / ms) * ms;
-    const levelKey = `${bucket}\u0000${entry.dims}`;
-    const target = folded.get(levelKey);
-    if (target === undefined) {
-      folded.set(levelKey, {
-        key: { ...entry.key, bucket },
-        dims: entry.dims,
-        totals: { ...entry.totals },
-        samples: entry.samples.slice(),
-      });
-    } else {
-      addTotals(target.totals, entry.totals);
-      for (const value of entry.samples) target.samples.push(value);
-    }
-  }
-  return [...folded.values()];
 }
 
 function loadDriver(options: MetricsStoreOptions): SqliteDatabase {

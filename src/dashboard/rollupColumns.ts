@@ -1,6 +1,6 @@
 // The additive counters kept per 15-minute bucket in the rollup tables, and how one event adds to them.
 // Shared by the store (which maintains rollups as events arrive) and the queries (which sum them).
-import type { MetricEvent } from './metricEvents';
+import type { CharSource, MetricEvent, RequestOutcome, RetentionCheckpoint } from './metricEvents';
 
 /** Every additive counter of the rollup tables, in column order. */
 export const ROLLUP_COUNTERS = [
@@ -75,97 +75,121 @@ export interface RollupKey {
   model: string;
 }
 
-/** Facts about an event that depend on what the store has already seen (first display, first acceptance). */
-export interface EventNovelty {
-  firstShown: boolean;
-  firstAccepted: boolean;
-  firstAcceptedFull: boolean;
-  firstAcceptedPartial: boolean;
-  firstDismissed: boolean;
+/** Bits of what an event adds that the store has not counted yet (first display, first acceptance...). */
+export const NOVEL_SHOWN = 1;
+export const NOVEL_ACCEPTED = 2;
+export const NOVEL_ACCEPTED_FULL = 4;
+export const NOVEL_ACCEPTED_PARTIAL = 8;
+export const NOVEL_DISMISSED = 16;
+
+/** The time an event counts at: a request counts when it started, everything else when it happened. */
+export function rollupTimeOf(event: MetricEvent): number {
+  return event.kind === 'modelRequest' ? event.startedAt : event.ts;
+}
+
+/** The feature dimension of an event's rollup row ('' for typed and pasted text). */
+export function rollupFeatureOf(event: MetricEvent): string {
+  switch (event.kind) {
+    case 'modelRequest':
+    case 'interaction':
+    case 'guardDecision':
+      return event.feature;
+    case 'charsAdded':
+      return event.source === 'typed' || event.source === 'pasted' ? '' : event.source;
+    default:
+      return 'completion';
+  }
+}
+
+/** The model dimension of an event's rollup row ('' for guard decisions). */
+export function rollupModelOf(event: MetricEvent): string {
+  return event.kind === 'guardDecision' ? '' : event.model;
 }
 
 /** The rollup key an event counts under. */
 export function rollupKeyOf(event: MetricEvent): RollupKey {
-  // One object literal per event, no spread: this runs for every event on the ingest path.
-  const developerId = event.developerId;
-  const language = event.language;
-  switch (event.kind) {
-    case 'modelRequest':
-      return {
-        bucket: bucketOf(event.startedAt),
-        developerId,
-        language,
-        feature: event.feature,
-        model: event.model,
-      };
-    case 'suggestionShown':
-    case 'suggestionAccepted':
-    case 'suggestionDismissed':
-    case 'retentionCheck':
-      return { bucket: bucketOf(event.ts), developerId, language, feature: 'completion', model: event.model };
-    case 'charsAdded':
-      return {
-        bucket: bucketOf(event.ts),
-        developerId,
-        language,
-        feature: event.source === 'typed' || event.source === 'pasted' ? '' : event.source,
-        model: event.model,
-      };
-    case 'interaction':
-      return {
-        bucket: bucketOf(event.ts),
-        developerId,
-        language,
-        feature: event.feature,
-        model: event.model,
-      };
-    case 'guardDecision':
-      return { bucket: bucketOf(event.ts), developerId, language, feature: event.feature, model: '' };
-  }
+  return {
+    bucket: bucketOf(rollupTimeOf(event)),
+    developerId: event.developerId,
+    language: event.language,
+    feature: rollupFeatureOf(event),
+    model: rollupModelOf(event),
+  };
 }
 
-/** Adds one (new, not previously seen) event to a totals record. */
-export function addEvent(totals: Totals, event: MetricEvent, novelty: EventNovelty): void {
+/** Position of each counter in ROLLUP_COUNTERS: the store accumulates a row's counters in a Float64Array. */
+export const COUNTER_INDEX = Object.fromEntries(ROLLUP_COUNTERS.map((name, i) => [name, i])) as Readonly<
+  Record<RollupCounter, number>
+>;
+const C = COUNTER_INDEX;
+const OUTCOME_COUNTER: Readonly<Record<RequestOutcome, number>> = {
+  produced: C.req_produced,
+  cancelled: C.req_cancelled,
+  empty: C.req_empty,
+  failed: C.req_failed,
+  blocked: C.req_blocked,
+};
+const SOURCE_COUNTER: Readonly<Record<CharSource, number>> = {
+  typed: C.chars_typed,
+  pasted: C.chars_pasted,
+  completion: C.chars_completion,
+  chat: C.chars_chat,
+  tests: C.chars_tests,
+};
+/** Accepted and retained counters of each retention checkpoint. */
+const RETENTION_COUNTER: Readonly<Record<RetentionCheckpoint, readonly [number, number]>> = {
+  30: [C.ret30_accepted, C.ret30_retained],
+  120: [C.ret120_accepted, C.ret120_retained],
+  300: [C.ret300_accepted, C.ret300_retained],
+  600: [C.ret600_accepted, C.ret600_retained],
+};
+
+/** Adds one (new, not previously stored) event to the counters starting at `counts[at]` (ROLLUP_COUNTERS
+ * order). `novelty` holds the NOVEL_* bits; only suggestion events read it. */
+export function addEvent(counts: Float64Array, at: number, event: MetricEvent, novelty: number): void {
   switch (event.kind) {
     case 'modelRequest':
-      totals.requests += 1;
-      totals[`req_${event.outcome}`] += 1;
-      totals.prompt_tokens += event.promptTokens;
-      totals.completion_tokens += event.completionTokens;
+      counts[at + C.requests] += 1;
+      counts[at + OUTCOME_COUNTER[event.outcome]] += 1;
+      counts[at + C.prompt_tokens] += event.promptTokens;
+      counts[at + C.completion_tokens] += event.completionTokens;
       return;
     case 'suggestionShown':
-      if (novelty.firstShown) {
-        totals.shown += 1;
-        totals.shown_chars += event.shownChars;
-        totals.shown_lines += event.shownLines;
+      if ((novelty & NOVEL_SHOWN) !== 0) {
+        counts[at + C.shown] += 1;
+        counts[at + C.shown_chars] += event.shownChars;
+        counts[at + C.shown_lines] += event.shownLines;
       }
       return;
     case 'suggestionAccepted':
-      if (novelty.firstAccepted) {
-        totals.accepted += 1;
-        totals.user_actions += 1;
+      if ((novelty & NOVEL_ACCEPTED) !== 0) {
+        counts[at + C.accepted] += 1;
+        counts[at + C.user_actions] += 1;
       }
-      if (novelty.firstAcceptedFull) totals.accepted_full += 1;
-      if (novelty.firstAcceptedPartial) totals.accepted_partial += 1;
-      totals.accepted_chars += event.acceptedChars;
-      totals.accepted_lines += event.acceptedLines;
+      if ((novelty & NOVEL_ACCEPTED_FULL) !== 0) counts[at + C.accepted_full] += 1;
+      if ((novelty & NOVEL_ACCEPTED_PARTIAL) !== 0) counts[at + C.accepted_partial] += 1;
+      counts[at + C.accepted_chars] += event.acceptedChars;
+      counts[at + C.accepted_lines] += event.acceptedLines;
       return;
     case 'suggestionDismissed':
-      if (novelty.firstDismissed) totals.dismissed += 1;
+      if ((novelty & NOVEL_DISMISSED) !== 0) counts[at + C.dismissed] += 1;
       return;
-    case 'retentionCheck':
-      totals[`ret${event.checkpointSec}_accepted`] += event.acceptedChars;
-      totals[`ret${event.checkpointSec}_retained`] += Math.min(event.retainedChars, event.acceptedChars);
+    case 'retentionCheck': {
+      const [accepted, retained] = RETENTION_COUNTER[event.checkpointSec];
+      const acceptedChars = event.acceptedChars;
+      counts[at + accepted] += acceptedChars;
+      counts[at + retained] += Math.min(event.retainedChars, acceptedChars);
       return;
+    }
     case 'charsAdded':
-      totals[`chars_${event.source}`] += event.chars;
+      counts[at + SOURCE_COUNTER[event.source]] += event.chars;
       return;
     case 'interaction':
-      totals.interactions += 1;
-      if (event.userInitiated) totals.user_actions += 1;
+      counts[at + C.interactions] += 1;
+      if (event.userInitiated) counts[at + C.user_actions] += 1;
       return;
     case 'guardDecision':
-      totals.guard_decisions += 1;
+      counts[at + C.guard_decisions] += 1;
       return;
   }
 }

@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       await owner.query<{ relname: string; n: string }>(
         `SELECT relname, n_live_tup AS n FROM pg_stat_user_tables
          WHERE relname LIKE '%rollup%' OR relname LIKE 'latency%' OR relname LIKE 'request_%'
-           OR relname = 'developer_activity_1d' ORDER BY relname`,
+           OR relname LIKE 'developer_%' ORDER BY relname`,
       )
     ).rows;
     await owner.end();

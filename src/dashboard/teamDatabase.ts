@@ -199,7 +199,7 @@ export async function migrateTeamDatabase(
       'SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1)',
       [[TEAM_WRITER_ROLE, TEAM_READER_ROLE]],
     );
-    if (Number(roles.rows[0].n) === 2) await client.query(teamGrantsSql());
+    if (Number(roles.rows[0].n) === 2) await client.query(teamGrantsSql(to));
     const now = Date.now();
     // A year back (for late imports) and a year ahead; the sync extends this as months pass.
     await client.query('SELECT aegis_team_ensure_partitions($1, $2)', [

@@ -34,11 +34,17 @@ import type { Totals } from './rollupColumns';
 import { ROLLUP_LEVELS, samplesTableOf } from './storeSchema';
 import {
   ACTIVITY_TABLE,
+  DEVELOPER_ACTIVE_TABLE,
   DEVELOPER_DAY_TABLE,
+  DEVELOPER_REQUESTS_TABLE,
   HISTOGRAM_TABLES,
+  MINUTE_TOTALS_TABLE,
   MINUTES_TABLE,
+  PEAKS_TABLE,
   TEAM_ROLLUP_TABLES,
+  histogramBin,
   histogramBinBounds,
+  LATENCY_CODE_STRIDE,
 } from './teamSchema';
 import { localBuckets } from './timeZones';
 import type { Granularity } from './timeZones';
@@ -192,6 +198,12 @@ interface Slice {
   denominator: Totals;
   /** Developers with at least one user-initiated action in the group. */
   active: Set<string>;
+  /** How many there are, when the database counted them instead of listing them. */
+  activeCount?: number;
+}
+
+function activeDevelopers(slice: Slice): number {
+  return slice.activeCount ?? slice.active.size;
 }
 
 interface RequestStats {
@@ -236,6 +248,54 @@ export function histogramPercentiles(histogram: Histogram): LatencyPercentiles['
  * starts in it, as the request samples of the developer-level tables count. */
 function quarterCeil(t: number): number {
   return Math.ceil(t / 900_000) * 900_000;
+}
+
+const DAY_MS = 86_400_000;
+const QUARTER_MS = 900_000;
+const QUARTERS_PER_DAY = DAY_MS / QUARTER_MS;
+
+/** The whole UTC days inside [from, to) as [first, end) (empty when first >= end), and the parts of
+ * [from, to) before and after them, each possibly empty. */
+function wholeDays(from: number, to: number): { days: [number, number]; edges: [number, number][] } {
+  const first = Math.ceil(from / DAY_MS) * DAY_MS;
+  const end = Math.floor(to / DAY_MS) * DAY_MS;
+  if (first >= end) return { days: [first, first], edges: [[from, to]] };
+  return {
+    days: [first, end],
+    edges: [
+      [from, first],
+      [end, to],
+    ].filter(([a, b]) => a < b) as [number, number][],
+  };
+}
+
+type Dimension = 'language' | 'feature' | 'model';
+
+const FILTER_OF: Record<Dimension, 'languages' | 'features' | 'models'> = {
+  language: 'languages',
+  feature: 'features',
+  model: 'models',
+};
+
+/** Which (dim, values) of the minute totals and daily peaks answer the busiest minute of a selection, or
+ * undefined when none does: they hold sums over everything, over one language, one feature or one model, so
+ * they serve a selection that conditions on at most one dimension, and that is also the one grouped by
+ * (or, ungrouped, a single value of it). Anything else sums the minutes of request_minutes. */
+function peakSource(
+  filter: DashboardFilter,
+  group: string | undefined,
+): { dim: '' | Dimension; values: readonly string[] } | undefined {
+  const conditioned = (Object.keys(FILTER_OF) as Dimension[]).filter(
+    (d) => (filter[FILTER_OF[d]]?.length ?? 0) > 0,
+  );
+  if (group === undefined) {
+    if (conditioned.length === 0) return { dim: '', values: [] };
+    const values = filter[FILTER_OF[conditioned[0]]] ?? [];
+    return conditioned.length === 1 && values.length === 1 ? { dim: conditioned[0], values } : undefined;
+  }
+  if (group !== 'language' && group !== 'feature' && group !== 'model') return undefined;
+  if (conditioned.some((d) => d !== group)) return undefined;
+  return { dim: group, values: filter[FILTER_OF[group]] ?? [] };
 }
 
 /** Signed sums per (group key, developer key). */
@@ -342,6 +402,8 @@ function merged(slices: Map<string, Slice>): Slice {
     addTotals(out.totals, slice.totals);
     addTotals(out.denominator, slice.denominator);
     for (const developer of slice.active) out.active.add(developer);
+    // Counts exist only for an ungrouped selection, which has a single slice.
+    if (slice.activeCount !== undefined) out.activeCount = (out.activeCount ?? 0) + slice.activeCount;
   }
   return out;
 }
@@ -461,7 +523,14 @@ export class TeamQueries {
       this.sql.teamTables &&
       (group === undefined || group === 'developer_id') &&
       [filter.languages, filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
-    const [counters, activity] = await Promise.all([
+    // Without a language, feature or model condition or group, the database counts active developers
+    // from their quarter-hour masks; otherwise the activity table gives whole days and the developer-level
+    // rollups the rest, per developer.
+    const countActive =
+      teamLevel &&
+      group === undefined &&
+      [filter.languages, filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
+    const [counters, activity, activeCounts] = await Promise.all([
       this.sums(filter, ranges, {
         tableOf: (level) =>
           teamLevel
@@ -474,7 +543,7 @@ export class TeamQueries {
         narrowed: ROLLUP_COUNTERS,
         plain: CHAR_COUNTERS,
       }),
-      teamLevel
+      teamLevel && !countActive
         ? this.sums(filter, ranges, {
             tableOf: (level) => (level === 'rollup_1d' ? ACTIVITY_TABLE : level),
             key,
@@ -483,7 +552,11 @@ export class TeamQueries {
             plain: [],
           })
         : Promise.resolve([]),
+      countActive ? this.activeCounts(ranges) : Promise.resolve(undefined),
     ]);
+    activeCounts?.forEach((n, range) => {
+      sliceOf(range, '').activeCount = n;
+    });
     const userActions = ROLLUP_COUNTERS.indexOf('user_actions');
     counters.forEach((sums, range) => {
       for (const entry of sums.values()) {
@@ -505,6 +578,42 @@ export class TeamQueries {
     return out;
   }
 
+  /** Active developers of each range from the quarter-hour masks: per UTC day a range touches, the mask of
+   * its quarter-hours (buckets starting in the range, as the rollups count), and the developers whose mask
+   * meets it, counted once per range in the database. */
+  private async activeCounts(ranges: readonly Period[]): Promise<number[]> {
+    const tuples: string[] = [];
+    const params: Param[] = [];
+    ranges.forEach(({ from, to }, index) => {
+      for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
+        const first = Math.max(0, Math.ceil((from - day) / QUARTER_MS));
+        const end = Math.min(QUARTERS_PER_DAY, Math.ceil((to - day) / QUARTER_MS));
+        if (first >= end) continue;
+        tuples.push('(?::integer, ?::bigint, ?::bit(96))');
+        params.push(
+          index,
+          day,
+          '0'.repeat(first) + '1'.repeat(end - first) + '0'.repeat(QUARTERS_PER_DAY - end),
+        );
+      }
+    });
+    const counts = ranges.map(() => 0);
+    if (tuples.length === 0) return counts;
+    const days = params.filter((_, i) => i % 3 === 1) as number[];
+    params.push(Math.min(...days), Math.max(...days), ...this.sql.scope.params);
+    // DISTINCT then COUNT hashes (developer, range) pairs; COUNT(DISTINCT) would sort every row.
+    const rows = await this.sql.rows(
+      `SELECT i, COUNT(*) FROM (
+         SELECT DISTINCT p.i, a.developer_id FROM (VALUES ${tuples.join(', ')}) AS p(i, day, mask)
+         JOIN ${DEVELOPER_ACTIVE_TABLE} AS a ON a.bucket = p.day
+         WHERE a.bucket >= ? AND a.bucket <= ? AND bit_count(a.quarters & p.mask) > 0 AND ${this.sql.scope.sql}
+       ) AS d GROUP BY i`,
+      params,
+    );
+    for (const [index, n] of rows) counts[Number(index)] = Number(n);
+    return counts;
+  }
+
   private async requestStats(
     filter: DashboardFilter,
     ranges: readonly Period[],
@@ -514,7 +623,135 @@ export class TeamQueries {
     if (this.sql.teamTables && group !== 'developer_id' && (filter.developers?.length ?? 0) === 0) {
       return this.histogramStats(filter, ranges, group, withPeak);
     }
+    const noDimensions = [filter.languages, filter.features, filter.models].every(
+      (v) => (v?.length ?? 0) === 0,
+    );
+    if (
+      this.sql.teamTables &&
+      group === 'developer_id' &&
+      noDimensions &&
+      ranges.every(({ from, to }) => wholeDays(from, to).days[0] < wholeDays(from, to).days[1])
+    ) {
+      return Promise.all(ranges.map((range) => this.developerStats(filter, range)));
+    }
     const key = group ?? "''";
+    const groups = await this.sampleGroups(filter, ranges, key);
+    return ranges.map(({ from, to }, range) => {
+      const out = new Map<string, RequestStats>();
+      const firstMinute = Math.floor(from / 60_000);
+      const minutes = new Uint32Array(Math.ceil(to / 60_000) - firstMinute);
+      for (const [k, list] of groups[range]) {
+        const count = list.reduce((sum, s) => sum + s.length / 3, 0);
+        const ttft = new Float64Array(count);
+        const total = new Float64Array(count);
+        let ttftCount = 0;
+        let totalCount = 0;
+        let peak = 0;
+        minutes.fill(0);
+        for (const samples of list) {
+          for (let i = 0; i < samples.length; i += 3) {
+            const n = ++minutes[samples[i] - firstMinute];
+            if (n > peak) peak = n;
+            if (!Number.isNaN(samples[i + 1])) ttft[ttftCount++] = samples[i + 1];
+            if (!Number.isNaN(samples[i + 2])) total[totalCount++] = samples[i + 2];
+          }
+        }
+        const at = (sorted: Float64Array): LatencyPercentiles['ttft'] => [
+          percentileOfSorted(sorted, PERCENTILES[0]),
+          percentileOfSorted(sorted, PERCENTILES[1]),
+          percentileOfSorted(sorted, PERCENTILES[2]),
+        ];
+        out.set(k, {
+          latency: {
+            ttft: at(ttft.subarray(0, ttftCount).sort()),
+            total: at(total.subarray(0, totalCount).sort()),
+          },
+          peakMinuteRequests: peak,
+        });
+      }
+      return out;
+    });
+  }
+
+  /** Per-developer latency percentiles and busiest minute over a range holding whole UTC days: the days from
+   * the per-developer daily histograms and peaks (a few rows per developer-day), the partial days at the
+   * ends from the request samples of those hours only. Percentiles are histogram estimates (within the
+   * documented bound); the busiest minute is exact. */
+  private async developerStats(filter: DashboardFilter, range: Period): Promise<Map<string, RequestStats>> {
+    const { days, edges } = wholeDays(range.from, range.to);
+    const selection = (params: Param[]): string => {
+      params.push(days[0], days[1]);
+      const developers = inList('developer_id', filter.developers, params);
+      params.push(...this.sql.scope.params);
+      return `bucket >= ? AND bucket < ? AND ${developers ?? '1 = 1'} AND ${this.sql.scope.sql}`;
+    };
+    // One row per developer: the largest daily peak and every latency code of the days, concatenated.
+    const params: Param[] = [];
+    const daysSql = `SELECT developer_id, MAX(peak), string_agg(bins, ''::bytea) FROM ${DEVELOPER_REQUESTS_TABLE}
+      WHERE ${selection(params)} GROUP BY 1`;
+    const [dayRows, edgeGroups] = await Promise.all([
+      this.sql.rows(daysSql, params),
+      this.sampleGroups(
+        filter,
+        edges.map(([from, to]) => ({ from, to })),
+        'developer_id',
+      ),
+    ]);
+    const histograms = new Map<string, { pair: [Histogram, Histogram]; peak: number }>();
+    const of = (developer: string): { pair: [Histogram, Histogram]; peak: number } => {
+      let entry = histograms.get(developer);
+      if (entry === undefined) {
+        entry = { pair: [new Map<number, number>(), new Map<number, number>()], peak: 0 };
+        histograms.set(developer, entry);
+      }
+      return entry;
+    };
+    const count = (histogram: Histogram, bin: number, n: number): void => {
+      histogram.set(bin, (histogram.get(bin) ?? 0) + n);
+    };
+    for (const [developer, peak, codes] of dayRows) {
+      const entry = of(String(developer));
+      entry.peak = Math.max(entry.peak, Number(peak));
+      const bytes = codes as Buffer | null;
+      if (bytes === null) continue;
+      for (let i = 0; i + 1 < bytes.length; i += 2) {
+        const code = bytes.readUInt16BE(i);
+        count(entry.pair[code >= LATENCY_CODE_STRIDE ? 1 : 0], code % LATENCY_CODE_STRIDE, 1);
+      }
+    }
+    for (const groups of edgeGroups) {
+      for (const [developer, list] of groups) {
+        const entry = of(developer);
+        const minutes = new Map<number, number>();
+        for (const samples of list) {
+          for (let i = 0; i < samples.length; i += 3) {
+            const n = (minutes.get(samples[i]) ?? 0) + 1;
+            minutes.set(samples[i], n);
+            if (n > entry.peak) entry.peak = n;
+            if (!Number.isNaN(samples[i + 1])) count(entry.pair[0], histogramBin(samples[i + 1]), 1);
+            if (!Number.isNaN(samples[i + 2])) count(entry.pair[1], histogramBin(samples[i + 2]), 1);
+          }
+        }
+      }
+    }
+    const out = new Map<string, RequestStats>();
+    for (const [developer, { pair, peak }] of histograms) {
+      out.set(developer, {
+        latency: { ttft: histogramPercentiles(pair[0]), total: histogramPercentiles(pair[1]) },
+        peakMinuteRequests: peak,
+      });
+    }
+    return out;
+  }
+
+  /** The decoded request samples of each range per group (`key`), read from the developer-level sample
+   * tables. */
+  private async sampleGroups(
+    filter: DashboardFilter,
+    ranges: readonly Period[],
+    key: string,
+  ): Promise<Map<string, Float64Array[]>[]> {
+    if (ranges.length === 0) return [];
     const pieces = ranges.flatMap((range, index) =>
       decomposeRange(range.from, range.to).map((interval) => ({
         ...interval,
@@ -553,41 +790,7 @@ export class TeamQueries {
         list.push(this.sql.samples(blob));
       });
     });
-    return ranges.map(({ from, to }, range) => {
-      const out = new Map<string, RequestStats>();
-      const firstMinute = Math.floor(from / 60_000);
-      const minutes = new Uint32Array(Math.ceil(to / 60_000) - firstMinute);
-      for (const [k, list] of groups[range]) {
-        const count = list.reduce((sum, s) => sum + s.length / 3, 0);
-        const ttft = new Float64Array(count);
-        const total = new Float64Array(count);
-        let ttftCount = 0;
-        let totalCount = 0;
-        let peak = 0;
-        minutes.fill(0);
-        for (const samples of list) {
-          for (let i = 0; i < samples.length; i += 3) {
-            const n = ++minutes[samples[i] - firstMinute];
-            if (n > peak) peak = n;
-            if (!Number.isNaN(samples[i + 1])) ttft[ttftCount++] = samples[i + 1];
-            if (!Number.isNaN(samples[i + 2])) total[totalCount++] = samples[i + 2];
-          }
-        }
-        const at = (sorted: Float64Array): LatencyPercentiles['ttft'] => [
-          percentileOfSorted(sorted, PERCENTILES[0]),
-          percentileOfSorted(sorted, PERCENTILES[1]),
-          percentileOfSorted(sorted, PERCENTILES[2]),
-        ];
-        out.set(k, {
-          latency: {
-            ttft: at(ttft.subarray(0, ttftCount).sort()),
-            total: at(total.subarray(0, totalCount).sort()),
-          },
-          peakMinuteRequests: peak,
-        });
-      }
-      return out;
-    });
+    return groups;
   }
 
   /** Latency percentiles from the histograms and the busiest minute from the per-minute counts: a few
@@ -630,6 +833,8 @@ export class TeamQueries {
     const peakRows = Promise.all(
       ranges.map(({ from, to }) => {
         if (!withPeak) return Promise.resolve([]);
+        const source = peakSource(filter, group);
+        if (source !== undefined) return this.dailyPeaks(source, quarterCeil(from), quarterCeil(to), group);
         const params: Param[] = [quarterCeil(from), quarterCeil(to)];
         const where = dimensions(params);
         return this.sql.rows(
@@ -666,6 +871,43 @@ export class TeamQueries {
     });
   }
 
+  /** The busiest minute in [from, to) (minute starts) per group from the daily peaks of the whole UTC days
+   * inside it and the minute totals of the rest: exact, because a minute lies in one UTC day. */
+  private async dailyPeaks(
+    source: { dim: string; values: readonly string[] },
+    from: number,
+    to: number,
+    group: string | undefined,
+  ): Promise<Cell[][]> {
+    const { days, edges } = wholeDays(from, to);
+    const params: Param[] = [];
+    const selection = (): string => {
+      params.push(source.dim);
+      const values = inList('value', source.values, params);
+      params.push(...this.sql.scope.params);
+      return `dim = ? AND ${values ?? '1 = 1'} AND ${this.sql.scope.sql}`;
+    };
+    const parts: string[] = [];
+    if (days[0] < days[1]) {
+      params.push(days[0], days[1]);
+      parts.push(
+        `SELECT value, peak AS m FROM ${PEAKS_TABLE} WHERE bucket >= ? AND bucket < ? AND ${selection()}`,
+      );
+    }
+    for (const [lo, hi] of edges) {
+      params.push(lo, hi);
+      parts.push(
+        `SELECT value, n AS m FROM ${MINUTE_TOTALS_TABLE} WHERE minute >= ? AND minute < ? AND ${selection()}`,
+      );
+    }
+    const rows = await this.sql.rows(
+      `SELECT value, MAX(m) FROM (${parts.join(' UNION ALL ')}) AS p GROUP BY value`,
+      params,
+    );
+    // Ungrouped, the rows are of the one selected value (or of everything): they are the selection's.
+    return group === undefined ? rows.map(([, n]) => ['', n]) : rows;
+  }
+
   private async guardActions(
     filter: DashboardFilter,
     from: number,
@@ -697,13 +939,14 @@ export class TeamQueries {
       this.requestStats(filter, [{ from, to }], undefined),
       this.guardActions(filter, from, to),
     ]);
-    const { totals, denominator, active } = merged(slices);
+    const all = merged(slices);
+    const { totals, denominator } = all;
     const s = stats.get('');
     return computeMetrics(
       {
         totals,
         seconds: (to - from) / 1000,
-        activeDevelopers: active.size,
+        activeDevelopers: activeDevelopers(all),
         peakMinuteRequests: s?.peakMinuteRequests ?? 0,
         latency: s?.latency ?? NO_LATENCY,
         guardActions,
@@ -749,7 +992,8 @@ export class TeamQueries {
       this.requestStats(filter, ranges, undefined, false),
     ]);
     const points = buckets.map((bucket, index): TimeSeriesPoint => {
-      const { totals, denominator, active } = merged(slices[index]);
+      const all = merged(slices[index]);
+      const { totals, denominator } = all;
       return {
         label: bucket.label,
         start: bucket.start,
@@ -758,7 +1002,7 @@ export class TeamQueries {
           {
             totals,
             seconds: (bucket.end - bucket.start) / 1000,
-            activeDevelopers: active.size,
+            activeDevelopers: activeDevelopers(all),
             peakMinuteRequests: null,
             latency: stats[index].get('')?.latency ?? NO_LATENCY,
           },
@@ -804,7 +1048,7 @@ export class TeamQueries {
           {
             totals: group.totals,
             seconds: (filter.to - filter.from) / 1000,
-            activeDevelopers: group.active.size,
+            activeDevelopers: activeDevelopers(group),
             peakMinuteRequests: stats.get(key)?.peakMinuteRequests ?? 0,
             latency: stats.get(key)?.latency ?? NO_LATENCY,
           },

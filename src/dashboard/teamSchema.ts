@@ -510,7 +510,7 @@ FROM rollup_1d GROUP BY 1, 2, 3;
  * (a few hundred rows per batch, not a few thousand); latency bins likewise from one per-quarter histogram,
  * and request samples from one per-quarter concatenation. Data-modifying CTEs all run to completion; each
  * upserts its keys in sorted order so that concurrent writers lock rows in the same order. */
-function foldBatchSql(): string {
+function foldBatchSql(extra: readonly string[] = []): string {
   const counters = ROLLUP_COUNTERS.join(', ');
   const caseSums = ROLLUP_COUNTERS.map((c) => `SUM(${COUNTER_SQL[c]}) AS ${c}`).join(', ');
   const reSums = ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ');
@@ -589,6 +589,7 @@ function foldBatchSql(): string {
       AND NOT EXISTS (SELECT 1 FROM dim_values AS v WHERE v.team = a.team AND v.dim = d.dim AND v.value = d.value)
     ORDER BY 1, 2, 3
     ON CONFLICT DO NOTHING)`);
+  parts.push(...extra);
   return `  WITH ${parts.join(',\n  ')}\n  SELECT 1 INTO STRICT done;`;
 }
 
@@ -623,33 +624,213 @@ $fn$;
 REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
 `;
 
+/** Requests per minute and team, in total (dim '') and per language, feature and model (dim names the
+ * column, value its value): the minute counts the daily peaks below are kept from, and the minutes at the
+ * edges of a range that does not start or end on a UTC day. */
+export const MINUTE_TOTALS_TABLE = 'request_minute_totals';
+/** Per UTC day and the same (dim, value): the most requests in one minute of that day. The busiest minute
+ * of whole days is the largest of their daily peaks, so a 90-day tile reads 90 rows, not every minute. */
+export const PEAKS_TABLE = 'request_peaks_1d';
+/** Requests per minute and developer, kept only to maintain the peaks of DEVELOPER_REQUESTS_TABLE. */
+export const DEVELOPER_MINUTES_TABLE = 'developer_minutes';
+/** Per UTC day and developer: the most requests the developer started in one minute of that day (`peak`),
+ * and the latency bin of each request (`bins`: one big-endian 16-bit code per latency, LATENCY_CODE_STRIDE
+ * times the metric plus the bin; 0 time to first token, 1 total time). One row per developer-day whatever
+ * the number of requests, so the per-developer breakdown reads a few bytes per request and one row per
+ * developer-day, and the database concatenates them per developer. */
+export const DEVELOPER_REQUESTS_TABLE = 'developer_requests_1d';
+export const LATENCY_CODE_STRIDE = 512;
+/** Per UTC day and developer: which quarter-hours of the day hold a user-initiated action (the
+ * active-developer rule), bit k (from the left) for the quarter starting k * 15 minutes after midnight. One
+ * narrow row per active developer-day answers active developers for any range of quarter-hours, in any
+ * time zone, exactly: a local day is a mask over one or two UTC days. */
+export const DEVELOPER_ACTIVE_TABLE = 'developer_active_1d';
+
+function daySql(column: string): string {
+  return `(${column} / 86400000) * 86400000`;
+}
+
+/** Per UTC day and developer of `source`'s model requests, their latency codes (DEVELOPER_REQUESTS_TABLE). */
+function latencyCodesSql(source: string): string {
+  return `SELECT ${daySql('counted_at')} AS bucket, team, developer_id,
+      string_agg(int2send((${LATENCY_CODE_STRIDE} * h.metric + h.bin)::smallint), ''::bytea) AS bins
+    FROM ${source}, LATERAL (VALUES (0, ${binSql('ttft_ms')}), (1, ${binSql('total_ms')})) AS h(metric, bin)
+    WHERE kind = 'modelRequest' AND h.bin IS NOT NULL GROUP BY 1, 2, 3`;
+}
+
+/** The bit of the quarter-hour starting at `column` (ms) in its day's bit(96); casting B'1' to bit(96) pads
+ * with zeros on the right. */
+function quarterBitSql(column: string): string {
+  return `(B'1'::bit(96) >> ((${column} % 86400000) / 900000)::integer)`;
+}
+
+/** The data-modifying CTEs version 5 adds to the one-statement trigger. Minute counts only grow, so the
+ * totals an upsert returns (RETURNING gives the row after the update, including what concurrent batches
+ * committed before it) are the minute's counts so far, and the day's peak is the largest of them ever
+ * returned: GREATEST keeps it. Each peak upsert groups all returned rows first, so a batch holds all its
+ * minute-row locks before it takes any peak-row lock, in the same sorted order as every other batch. */
+function version5Parts(): string[] {
+  const parts: string[] = [
+    `mt AS (
+    INSERT INTO ${MINUTE_TOTALS_TABLE} (minute, team, dim, value, n)
+    SELECT (counted_at / 60000) * 60000, team, d.dim, d.value, COUNT(*)
+    FROM new_rows, LATERAL (VALUES ('', ''), ('language', language), ('feature', feature), ('model', model)) AS d(dim, value)
+    WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (minute, team, dim, value) DO UPDATE SET n = ${MINUTE_TOTALS_TABLE}.n + excluded.n
+    RETURNING minute, team, dim, value, n)`,
+    `pk AS (
+    INSERT INTO ${PEAKS_TABLE} (team, dim, value, bucket, peak)
+    SELECT team, dim, value, ${daySql('minute')}, MAX(n) FROM mt GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (team, dim, value, bucket) DO UPDATE SET peak = GREATEST(${PEAKS_TABLE}.peak, excluded.peak))`,
+    `dm AS (
+    INSERT INTO ${DEVELOPER_MINUTES_TABLE} (minute, team, developer_id, n)
+    SELECT (counted_at / 60000) * 60000, team, developer_id, COUNT(*)
+    FROM new_rows WHERE kind = 'modelRequest' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (minute, team, developer_id) DO UPDATE SET n = ${DEVELOPER_MINUTES_TABLE}.n + excluded.n
+    RETURNING minute, team, developer_id, n)`,
+    // Peak and bins of a developer-day in one upsert: a statement may not update a row twice. Every
+    // request has a minute, so the minute counts name every developer-day the batch touches.
+    `dr AS (
+    INSERT INTO ${DEVELOPER_REQUESTS_TABLE} (bucket, team, developer_id, peak, bins)
+    SELECT p.bucket, p.team, p.developer_id, p.peak, COALESCE(b.bins, ''::bytea)
+    FROM (SELECT ${daySql('minute')} AS bucket, team, developer_id, MAX(n) AS peak FROM dm GROUP BY 1, 2, 3) AS p
+    LEFT JOIN (${latencyCodesSql('new_rows')}) AS b USING (bucket, team, developer_id)
+    ORDER BY 1, 2, 3
+    ON CONFLICT (bucket, team, developer_id) DO UPDATE
+    SET peak = GREATEST(${DEVELOPER_REQUESTS_TABLE}.peak, excluded.peak), bins = ${DEVELOPER_REQUESTS_TABLE}.bins || excluded.bins)`,
+  ];
+  // A developer-day gains a bit only when an action falls in a new quarter-hour; otherwise nothing is written.
+  parts.push(`da AS (
+    INSERT INTO ${DEVELOPER_ACTIVE_TABLE} (bucket, team, developer_id, quarters)
+    SELECT ${daySql('q')}, team, developer_id, bit_or(${quarterBitSql('q')})
+    FROM agg WHERE user_actions > 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (bucket, team, developer_id) DO UPDATE SET quarters = ${DEVELOPER_ACTIVE_TABLE}.quarters | excluded.quarters
+    WHERE (${DEVELOPER_ACTIVE_TABLE}.quarters | excluded.quarters) <> ${DEVELOPER_ACTIVE_TABLE}.quarters)`);
+  return parts;
+}
+
+/** Version 5, for reading 90 days of 1,000 developers: daily busiest-minute tables (team-wide, per
+ * language, feature and model, per developer), per-developer daily latency histograms and narrow
+ * per-developer activity tables, folded by the same statement and backfilled from what is stored. */
+const MIGRATION_5 = `
+CREATE TABLE ${MINUTE_TOTALS_TABLE} (
+  minute bigint NOT NULL,
+  team text NOT NULL,
+  dim text NOT NULL,
+  value text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (minute, team, dim, value)
+) WITH (fillfactor = 80);
+CREATE TABLE ${PEAKS_TABLE} (
+  team text NOT NULL,
+  dim text NOT NULL,
+  value text NOT NULL,
+  bucket bigint NOT NULL,
+  peak bigint NOT NULL,
+  PRIMARY KEY (team, dim, value, bucket)
+) WITH (fillfactor = 80);
+CREATE TABLE ${DEVELOPER_MINUTES_TABLE} (
+  minute bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (minute, team, developer_id)
+) WITH (fillfactor = 80);
+CREATE TABLE ${DEVELOPER_REQUESTS_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  peak bigint NOT NULL,
+  bins bytea NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id)
+) WITH (fillfactor = 80);
+CREATE TABLE ${DEVELOPER_ACTIVE_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  quarters bit(96) NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id)
+) WITH (fillfactor = 80);
+
+CREATE OR REPLACE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+DECLARE
+  done integer;
+BEGIN
+${foldBatchSql(version5Parts())}
+  RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
+
+INSERT INTO ${MINUTE_TOTALS_TABLE} (minute, team, dim, value, n)
+SELECT minute, team, d.dim, d.value, SUM(n)
+FROM ${MINUTES_TABLE}, LATERAL (VALUES ('', ''), ('language', language), ('feature', feature), ('model', model)) AS d(dim, value)
+GROUP BY 1, 2, 3, 4;
+INSERT INTO ${PEAKS_TABLE} (team, dim, value, bucket, peak)
+SELECT team, dim, value, ${daySql('minute')}, MAX(n) FROM ${MINUTE_TOTALS_TABLE} GROUP BY 1, 2, 3, 4;
+INSERT INTO ${DEVELOPER_MINUTES_TABLE} (minute, team, developer_id, n)
+SELECT (counted_at / 60000) * 60000, team, developer_id, COUNT(*) FROM team_events
+WHERE kind = 'modelRequest' GROUP BY 1, 2, 3;
+INSERT INTO ${DEVELOPER_REQUESTS_TABLE} (bucket, team, developer_id, peak, bins)
+SELECT p.bucket, p.team, p.developer_id, p.peak, COALESCE(b.bins, ''::bytea)
+FROM (SELECT ${daySql('minute')} AS bucket, team, developer_id, MAX(n) AS peak FROM ${DEVELOPER_MINUTES_TABLE} GROUP BY 1, 2, 3) AS p
+LEFT JOIN (${latencyCodesSql('team_events')}) AS b USING (bucket, team, developer_id);
+INSERT INTO ${DEVELOPER_ACTIVE_TABLE} (bucket, team, developer_id, quarters)
+SELECT ${daySql('bucket')}, team, developer_id, bit_or(${quarterBitSql('bucket')}) FROM rollup_15m
+WHERE user_actions > 0 GROUP BY 1, 2, 3;
+`;
+
 /** Index i holds the SQL that takes the team database from version i to i + 1. */
-export const TEAM_MIGRATIONS: readonly string[] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+export const TEAM_MIGRATIONS: readonly string[] = [
+  MIGRATION_1,
+  MIGRATION_2,
+  MIGRATION_3,
+  MIGRATION_4,
+  MIGRATION_5,
+];
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS.length;
 
-/** Tables readers may read. The raw event table is not among them: the dashboard never needs it. */
-export const TEAM_READABLE_TABLES: readonly string[] = [
-  ...ROLLUP_LEVELS.map((level) => level.table),
-  ...ROLLUP_LEVELS.map((level) => samplesTableOf(level.table)),
-  ...ROLLUP_LEVELS.map((level) => TEAM_ROLLUP_TABLES[level.table]),
-  ...ROLLUP_LEVELS.map((level) => HISTOGRAM_TABLES[level.table]),
-  ACTIVITY_TABLE,
-  MINUTES_TABLE,
-  DEVELOPER_DAY_TABLE,
-  'guard_rollup_15m',
-  'dim_values',
-  'team_leads',
-  'team_settings',
-  'team_schema_version',
+/** Tables readers may read, by the schema version that added them. The raw event table is not among them
+ * (the dashboard never needs it), nor the per-developer minute counts (only the trigger reads them). */
+const READABLE_SINCE: readonly (readonly [number, readonly string[]])[] = [
+  [
+    1,
+    [
+      ...ROLLUP_LEVELS.map((level) => level.table),
+      ...ROLLUP_LEVELS.map((level) => samplesTableOf(level.table)),
+      'guard_rollup_15m',
+      'dim_values',
+      'team_leads',
+      'team_settings',
+      'team_schema_version',
+    ],
+  ],
+  [
+    2,
+    [
+      ...ROLLUP_LEVELS.map((level) => TEAM_ROLLUP_TABLES[level.table]),
+      ...ROLLUP_LEVELS.map((level) => HISTOGRAM_TABLES[level.table]),
+      ACTIVITY_TABLE,
+      MINUTES_TABLE,
+    ],
+  ],
+  [3, [DEVELOPER_DAY_TABLE]],
+  [5, [MINUTE_TOTALS_TABLE, PEAKS_TABLE, DEVELOPER_REQUESTS_TABLE, DEVELOPER_ACTIVE_TABLE]],
 ];
 
-/** Grants for the two roles, re-applied after every migration (new tables need them too). */
-export function teamGrantsSql(): string {
+/** Tables readers may read at the current schema version. */
+export const TEAM_READABLE_TABLES: readonly string[] = READABLE_SINCE.flatMap(([, tables]) => tables);
+
+/** Grants for the two roles at a schema version, re-applied after every migration (new tables need them
+ * too). */
+export function teamGrantsSql(version: number = TEAM_SCHEMA_VERSION): string {
+  const readable = READABLE_SINCE.filter(([since]) => since <= version).flatMap(([, tables]) => tables);
   return `
 GRANT USAGE ON SCHEMA public TO ${TEAM_WRITER_ROLE}, ${TEAM_READER_ROLE};
 GRANT INSERT ON team_events TO ${TEAM_WRITER_ROLE};
 GRANT EXECUTE ON FUNCTION aegis_team_ensure_partitions(bigint, bigint) TO ${TEAM_WRITER_ROLE};
 GRANT SELECT ON team_schema_version TO ${TEAM_WRITER_ROLE};
-GRANT SELECT ON ${TEAM_READABLE_TABLES.join(', ')} TO ${TEAM_READER_ROLE};
+GRANT SELECT ON ${readable.join(', ')} TO ${TEAM_READER_ROLE};
 `;
 }

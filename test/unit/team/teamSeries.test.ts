@@ -126,9 +126,11 @@ describe('team time series and per-developer figures', function () {
           const one = { ...filter, developers: ['demo-dev-03'] };
           assert.deepEqual(await team.timeSeries(one), local.timeSeries(one));
           assert.deepEqual(await team.tiles(one), local.tiles(one));
+          // Without a language, feature or model condition, the per-developer breakdown reads whole days
+          // from the per-developer latency histograms: every figure exact, percentiles within the bound.
           const byDeveloper = await team.breakdown(filter, 'developer');
           assert.ok(byDeveloper.rows.length >= 2);
-          assert.deepEqual(byDeveloper, local.breakdown(filter, 'developer'));
+          assertSameFigures(byDeveloper, local.breakdown(filter, 'developer'));
         }
       } finally {
         await reader.end();

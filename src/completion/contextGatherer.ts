@@ -45,6 +45,8 @@ export interface ContextGathererOptions {
   readonly budgetMs?: number;
   /** Of that, the most the current document's reparse may take before the last tree stands in. */
   readonly parseBudgetMs?: number;
+  /** The reparse's share while the document's previous parse is still unfinished (cut off). */
+  readonly cutOffParseBudgetMs?: number;
   readonly maxDefinitions?: number;
   readonly maxEditSnippets?: number;
   readonly maxViewSnippets?: number;
@@ -206,6 +208,7 @@ export class ContextGatherer {
   private readonly tablesWanted = new Set<string>();
   private readonly budgetMs: number;
   private readonly parseBudgetMs: number;
+  private readonly cutOffParseBudgetMs: number;
   private readonly maxDefinitions: number;
   private readonly maxEditSnippets: number;
   private readonly maxViewSnippets: number;
@@ -218,6 +221,7 @@ export class ContextGatherer {
   ) {
     this.budgetMs = options.budgetMs ?? 15;
     this.parseBudgetMs = Math.min(this.budgetMs, options.parseBudgetMs ?? 4);
+    this.cutOffParseBudgetMs = Math.min(this.parseBudgetMs, options.cutOffParseBudgetMs ?? 2);
     this.maxDefinitions = options.maxDefinitions ?? 8;
     this.maxEditSnippets = options.maxEditSnippets ?? 3;
     this.maxViewSnippets = options.maxViewSnippets ?? 2;
@@ -285,7 +289,13 @@ export class ContextGatherer {
       // document, with nothing to stand in, may use all of it.
       const reparse = this.trees.hasTree(doc.uri);
       if (reparse || doc.text.length / 1000 < this.budgetMs / 2) {
-        const at = start + (reparse ? this.parseBudgetMs : this.budgetMs);
+        // After a cut-off, until a parse completes, every reparse starts again from the same old tree
+        // and redoes the slow part (an open string or comment changes the rest of the file), so it
+        // rarely finishes; the reparses that do (the edit was undone or closed) are quick ones.
+        const parseBudget = this.trees.lastParseCutOff(doc.uri)
+          ? this.cutOffParseBudgetMs
+          : this.parseBudgetMs;
+        const at = start + (reparse ? parseBudget : this.budgetMs);
         tree = this.trees.tree(doc, { now: () => this.clock.now(), at });
         fresh = tree !== undefined;
       }
@@ -558,7 +568,7 @@ function headersInError(error: Node, offset: number, text: string): ScopeLine[] 
       boundary();
     } else if (!child.isNamed && type === ';') {
       boundary();
-    } else if (child.isNamed && child.endIndex <= offset && /[;}]$/.test(child.text)) {
+    } else if (child.isNamed && child.endIndex <= offset && endsStatement(text, child.endIndex)) {
       // A complete declaration or statement (a field, a finished method) ends the header before it.
       boundary();
     } else {
@@ -582,6 +592,16 @@ function headersInError(error: Node, offset: number, text: string): ScopeLine[] 
     });
   }
   return headers;
+}
+
+/**
+ * The node ending at `end` ends in `;` or `}`. Read from the document, not the node's text: a stale
+ * tree's text is the old version's, and a regular expression anchored at the end of a node spanning
+ * a whole class scans all of it.
+ */
+function endsStatement(text: string, end: number): boolean {
+  const last = text.charCodeAt(end - 1);
+  return last === 59 || last === 125;
 }
 
 function indentWidth(line: string): number {

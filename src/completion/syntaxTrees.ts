@@ -64,6 +64,8 @@ export class SyntaxTrees {
   private readonly trees = new Map<string, TreeEntry>();
   /** Per grammar: the parse its parser holds half-done (tree-sitter resumes it unless reset). */
   private readonly pending = new Map<string, PendingParse>();
+  /** Documents whose latest parse was cut off, and no parse has completed in one go since. */
+  private readonly cutOff = new Set<string>();
   /**
    * Parses done so far: from scratch, reusing an edited tree, cut off at a deadline, and finished after
    * being resumed (a resumed parse also counts as full or incremental).
@@ -116,6 +118,16 @@ export class SyntaxTrees {
   }
 
   /**
+   * True when the document's latest parse was cut off at its deadline and no parse of it has completed
+   * in one go since (finishing the cut-off one in idle slices does not count): an edit made reparsing
+   * slow (an open string or comment turns the rest of the file into one error), and while it stays,
+   * each keystroke's reparse is slow again.
+   */
+  lastParseCutOff(uri: string): boolean {
+    return this.cutOff.has(uri);
+  }
+
+  /**
    * The tree for this exact version. Parses incrementally when edits were recorded, fully otherwise.
    * Returns undefined when the language is not loaded or the parse passed `deadline` (per `now`).
    */
@@ -158,9 +170,12 @@ export class SyntaxTrees {
     if (tree === null) {
       this.parses.cancelled++;
       this.pending.set(grammar, { uri: doc.uri, version: doc.version, text: doc.text, oldTree });
+      this.cutOff.add(doc.uri);
       return undefined;
     }
     this.pending.delete(grammar);
+    // A resumed parse finished, but the text that made it slow is likely still there.
+    if (!resume) this.cutOff.delete(doc.uri);
     if (resume) this.parses.resumed++;
     if (oldTree === null) this.parses.full++;
     else this.parses.incremental++;
@@ -216,12 +231,14 @@ export class SyntaxTrees {
       }
     this.trees.get(uri)?.tree.delete();
     this.trees.delete(uri);
+    this.cutOff.delete(uri);
   }
 
   dispose(): void {
     for (const entry of this.trees.values()) entry.tree.delete();
     this.trees.clear();
     this.pending.clear();
+    this.cutOff.clear();
     for (const parser of this.parsers.values()) parser.delete();
     this.parsers.clear();
   }

@@ -165,6 +165,47 @@ describe('budgeted reparse: stale tree stands in, parse resumes, idle slices fin
     trees.forget(uri);
   });
 
+  it('while an opened docstring keeps reparses slow, requests spend less on them, and get the full share back once a parse is quick', () => {
+    const uri = 'file:///slow.py';
+    const index = new DocumentIndex(trees);
+    const text = pythonModule(300);
+    index.upsert({ uri, path: 'slow.py', languageId: 'python', version: 1, text });
+    let t = 0;
+    const clock = { now: () => (t += 1) };
+    const gatherer = new ContextGatherer(index, trees, clock, {
+      budgetMs: 200,
+      parseBudgetMs: 100,
+      cutOffParseBudgetMs: 35,
+    });
+    gatherer.warm(uri);
+    const line = '            total += part.area(scale)\n';
+    const at = text.indexOf(line, text.indexOf('class Shape150:')) + line.length;
+    let version = 1;
+    let cursor = at;
+    const type = (typed: string): { spent: number; parsed: boolean; headers: string[] } => {
+      index.applyChanges(uri, ++version, [{ offset: cursor, deletedLength: 0, text: typed }]);
+      cursor += typed.length;
+      const doc = index.get(uri) ?? assert.fail('document lost');
+      const start = t;
+      const context = gatherer.gather({ ...doc }, cursor);
+      return { spent: t - start, parsed: context.parsed, headers: context.scopeHeaders.map((h) => h.text) };
+    };
+    const headers = ['class Shape150:', '    def area(self, scale: float) -> float:'];
+    const opened = type('        """Sum');
+    assert.equal(opened.parsed, false);
+    assert.ok(opened.spent >= 100, `the first slow reparse gets the full share (spent ${opened.spent})`);
+    const next = type(' of');
+    assert.equal(next.parsed, false);
+    assert.deepEqual(next.headers, headers, 'the last tree still knows where the cursor is');
+    assert.ok(next.spent < 60, `a reparse that is slow again gets the smaller share (spent ${next.spent})`);
+    // Closing the docstring makes the rest of the file what it was: the reparse is quick again.
+    const closed = type(' parts"""');
+    assert.equal(closed.parsed, true);
+    assert.deepEqual(closed.headers, headers);
+    assert.equal(trees.lastParseCutOff(uri), false);
+    trees.forget(uri);
+  });
+
   it('keystrokes keep postponing idle slices', async () => {
     let slices = 0;
     const pending = new Set(['file:///a.py']);

@@ -2,11 +2,11 @@
 // narrows them to one language, exports the CSV through VS Code's save dialog and reads the file, and sees
 // the page in a light and a dark theme (screenshots in .test-runs/screenshots).
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { MetricEvent } from '../../src/dashboard/metricEvents';
-import { MetricsStore } from '../../src/dashboard/metricsStore';
+import { seedLocalMetrics, tileText, waitForTile } from './dashboardPage';
 import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 
@@ -87,34 +87,8 @@ describe('adoption dashboard, as a team lead sees it', function () {
       settings: { 'workbench.colorTheme': 'Default Light Modern' },
       env: { TZ: 'UTC' },
     },
-    onStarted: (session) => {
-      // The extension opens its database on first use; the dashboard has not been opened yet, and SQLite in
-      // WAL mode lets this process write while the extension host reads.
-      const dir = join(session.server.userDataDir, 'User', 'globalStorage', 'aegis.aegis-code-assistant');
-      mkdirSync(dir, { recursive: true });
-      const { store } = MetricsStore.open({ path: join(dir, 'metrics.sqlite') });
-      try {
-        store.writeBatch(knownEvents(Date.now()));
-      } finally {
-        store.close();
-      }
-    },
+    onStarted: (session) => seedLocalMetrics(session, knownEvents(Date.now())),
   });
-
-  async function tileText(frame: Frame, metric: string): Promise<string> {
-    return (await frame.locator(`.tile[data-metric="${metric}"] .tile-value`).innerText()).trim();
-  }
-
-  async function waitForTile(frame: Frame, metric: string, expected: string): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    let seen = '';
-    while (Date.now() < deadline) {
-      seen = await tileText(frame, metric).catch(() => '');
-      if (seen === expected) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.equal(seen, expected, `tile ${metric}`);
-  }
 
   let frame: Frame;
 

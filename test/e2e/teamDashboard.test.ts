@@ -7,7 +7,7 @@
 // dashboard is opened again, explains an unreachable server and recovers with Retry; "My data" shows this
 // machine's own figures throughout. Screenshots in .test-runs/screenshots.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
@@ -17,6 +17,7 @@ import { TeamSync } from '../../src/dashboard/teamSync';
 import { eventually } from '../support/waitFor';
 import { createTeamDatabase, postgresInstalled, startCluster } from '../unit/team/testPostgres';
 import type { TeamTestDatabase, TestCluster } from '../unit/team/testPostgres';
+import { seedLocalMetrics, tileText, waitForTile } from './dashboardPage';
 import { useE2eSession } from './e2eSession';
 
 const TEAM = 'e2e-team';
@@ -155,35 +156,9 @@ describe('team dashboard, against a real PostgreSQL server', function () {
         env: { TZ: 'UTC' },
       };
     },
-    onStarted: (session) => {
-      // The extension opens its database on first use; the dashboard has not been opened yet.
-      const dir = join(session.server.userDataDir, 'User', 'globalStorage', 'aegis.aegis-code-assistant');
-      mkdirSync(dir, { recursive: true });
-      const { store } = MetricsStore.open({ path: join(dir, 'metrics.sqlite') });
-      try {
-        store.writeBatch(localEvents(Date.now()));
-      } finally {
-        store.close();
-      }
-    },
+    // The extension opens its database on first use; the dashboard has not been opened yet.
+    onStarted: (session) => seedLocalMetrics(session, localEvents(Date.now())),
   });
-
-  async function tileText(frame: Frame, metric: string): Promise<string> {
-    return (await frame.locator(`.tile[data-metric="${metric}"] .tile-value`).innerText()).trim();
-  }
-
-  async function waitForTile(frame: Frame, metric: string, expected: string): Promise<void> {
-    let seen = '';
-    await eventually(
-      async () => {
-        seen = await tileText(frame, metric).catch(() => '');
-        return seen === expected;
-      },
-      `tile ${metric} showing ${expected}`,
-      30_000,
-    ).catch(() => undefined);
-    assert.equal(seen, expected, `tile ${metric}`);
-  }
 
   async function openDashboard(): Promise<Frame> {
     const { workbench } = current();

@@ -686,6 +686,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!message) return;
   switch (message.type) {
     case 'init':
+      app.setAttribute('aria-busy', 'false');
       t = message.strings;
       locale = message.locale;
       applyStrings();

@@ -4,7 +4,6 @@
 // selection, problems, files added with @), the "Ask About Selection" and "Explain" commands, the chat's usage
 // metrics, the page's translated texts, and the `@aegis` chat participant.
 // The chat logic itself (prompts, guard, streaming, storage) lives in src/assist and is tested in plain Node.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { PASS_THROUGH_GUARD } from '../assist/chatGuard';
 import type { ChatGuard } from '../assist/chatGuard';
@@ -29,6 +28,7 @@ import { ChatStore, UNTITLED } from '../assist/chatStore';
 import type { ModelProfile } from '../model/profiles';
 import type { AegisContext } from './aegisContext';
 import { PROPOSAL_SCHEME } from './proposalDocuments';
+import { webviewHtml } from './webviewHtml';
 
 export const CHAT_VIEW_ID = 'aegis.chat';
 export const ASK_ABOUT_SELECTION_COMMAND = 'aegis.chat.askAboutSelection';
@@ -256,7 +256,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.expectPageLoad();
     const mediaRoot = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [mediaRoot] };
-    view.webview.html = this.html(view.webview, mediaRoot);
+    view.webview.html = webviewHtml(view.webview, { mediaRoot, name: 'chat', title: 'Aegis Chat' });
     this.viewDisposables.push(
       view.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parsePageMessage(raw);
@@ -358,32 +358,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private post(message: HostMessage): void {
     void this.view?.webview.postMessage(message);
-  }
-
-  private html(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'chat.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'chat.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="${vscode.env.language.replace(/[^\w-]/g, '')}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Aegis Chat</title>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
   }
 
   // -------------------------------------------------------------------------------------------------------

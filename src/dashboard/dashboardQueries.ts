@@ -8,7 +8,7 @@ import type { LatencyPercentiles, MetricId, MetricValues } from './metricDefinit
 import { BUCKET_MS, ROLLUP_COUNTERS, addTotals, emptyTotals } from './rollupColumns';
 import type { Totals } from './rollupColumns';
 import { localBuckets, viewerZone } from './timeZones';
-import type { Granularity, ViewerZone } from './timeZones';
+import type { Granularity, LocalBucket, ViewerZone } from './timeZones';
 
 /** What the viewer selected. `from`/`to` are UTC ms, [from, to), aligned to 15 minutes (every local day or
  * hour boundary is). Empty or missing lists mean "all". */
@@ -278,7 +278,7 @@ export function validateFilter(filter: DashboardFilter): ViewerZone {
 }
 
 /** Latency percentiles and the busiest minute's request count of one group over one range. */
-interface RequestStats {
+export interface RequestStats {
   latency: LatencyPercentiles;
   peakMinuteRequests: number;
 }
@@ -503,23 +503,7 @@ export class DashboardQueries {
     const [before, now] = this.requestStats(filter, [previousPeriod.from, filter.from, filter.to], undefined);
     const current = this.periodMetrics(filter, filter.from, filter.to, now.get(''));
     const previous = this.periodMetrics(filter, previousPeriod.from, previousPeriod.to, before.get(''));
-    const tiles = TILE_METRICS.map((id): Tile => {
-      const value = current[id];
-      const before = previous[id];
-      const delta = value === null || before === null ? null : value - before;
-      return {
-        id,
-        value,
-        previous: before,
-        delta,
-        relativeChange: delta === null || before === null || before === 0 ? null : delta / before,
-      };
-    });
-    return {
-      period: { from: filter.from, to: filter.to },
-      previousPeriod,
-      tiles,
-    };
+    return tilesResult(filter, current, previous);
   }
 
   /** Daily points in the viewer's zone, or hourly ones when the range is two days or less (unless a
@@ -530,22 +514,7 @@ export class DashboardQueries {
     const stats = this.requestStats(filter, [filter.from, ...buckets.map((b) => b.end)], undefined);
     const points = buckets.map((bucket, index): TimeSeriesPoint => {
       const { totals, denominator, activeDevelopers } = this.periodTotals(filter, bucket.start, bucket.end);
-      const latency = stats[index].get('')?.latency ?? NO_LATENCY;
-      return {
-        label: bucket.label,
-        start: bucket.start,
-        end: bucket.end,
-        metrics: computeMetrics(
-          {
-            totals,
-            seconds: (bucket.end - bucket.start) / 1000,
-            activeDevelopers,
-            peakMinuteRequests: null,
-            latency,
-          },
-          denominator,
-        ),
-      };
+      return seriesPoint(bucket, { totals, denominator, activeDevelopers }, stats[index].get(''));
     });
     return { granularity, timeZone: zone.name, points };
   }
@@ -586,7 +555,9 @@ export class DashboardQueries {
         },
         perFeatureOrModel ? overallDenominator : group.denominator,
       );
-      if (perFeatureOrModel && isEmptyRow(group.totals)) continue;
+      // Nothing in the range: typed text only (feature and model rows), or a signed cover's leftover (a
+      // developer or language seen only in the hours it subtracts).
+      if (isEmptyRow(group.totals) && (perFeatureOrModel || isEmptyRow(group.denominator))) continue;
       rows.push({ key, metrics });
     }
     rows.sort(
@@ -662,6 +633,56 @@ export class DashboardQueries {
         return this.filterValues();
     }
   }
+}
+
+/** The tiles of a period from its metrics and those of the previous period of equal length. */
+export function tilesResult(
+  filter: DashboardFilter,
+  current: MetricValues,
+  previous: MetricValues,
+): TilesResult {
+  const length = filter.to - filter.from;
+  const tiles = TILE_METRICS.map((id): Tile => {
+    const value = current[id];
+    const before = previous[id];
+    const delta = value === null || before === null ? null : value - before;
+    return {
+      id,
+      value,
+      previous: before,
+      delta,
+      relativeChange: delta === null || before === null || before === 0 ? null : delta / before,
+    };
+  });
+  return {
+    period: { from: filter.from, to: filter.to },
+    previousPeriod: { from: filter.from - length, to: filter.from },
+    tiles,
+  };
+}
+
+/** One point of a time series from the bucket's totals and request statistics (no busiest minute: a
+ * point's QPS is its average). */
+export function seriesPoint(
+  bucket: LocalBucket,
+  sums: { totals: Totals; denominator: Totals; activeDevelopers: number },
+  stats: RequestStats | undefined,
+): TimeSeriesPoint {
+  return {
+    label: bucket.label,
+    start: bucket.start,
+    end: bucket.end,
+    metrics: computeMetrics(
+      {
+        totals: sums.totals,
+        seconds: (bucket.end - bucket.start) / 1000,
+        activeDevelopers: sums.activeDevelopers,
+        peakMinuteRequests: null,
+        latency: stats?.latency ?? NO_LATENCY,
+      },
+      sums.denominator,
+    ),
+  };
 }
 
 export function autoGranularity(filter: DashboardFilter): Granularity {

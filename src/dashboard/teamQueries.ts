@@ -9,8 +9,9 @@ import type { Client, Pool } from 'pg';
 import {
   autoGranularity,
   decomposeRange,
+  seriesPoint,
   signedDecomposeRange,
-  TILE_METRICS,
+  tilesResult,
   validateFilter,
 } from './dashboardQueries';
 import type {
@@ -22,7 +23,7 @@ import type {
   GuardBreakdownRow,
   Period,
   QueryName,
-  Tile,
+  RequestStats,
   TilesResult,
   TimeSeriesPoint,
   TimeSeriesResult,
@@ -36,15 +37,22 @@ import {
   ACTIVITY_TABLE,
   DEVELOPER_ACTIVE_TABLE,
   DEVELOPER_DAY_TABLE,
+  DEVELOPER_LANGUAGE_REQUESTS_TABLE,
+  DEVELOPER_MONTH_TABLE,
+  DEVELOPER_REQUESTS_MONTH_TABLE,
   DEVELOPER_REQUESTS_TABLE,
+  DIMENSION_PAIRS,
+  HISTOGRAM_LAST_BIN,
   HISTOGRAM_TABLES,
   MINUTE_TOTALS_TABLE,
   MINUTES_TABLE,
+  PAIR_SEPARATOR,
   PEAKS_TABLE,
   TEAM_ROLLUP_TABLES,
   histogramBin,
   histogramBinBounds,
   LATENCY_CODE_STRIDE,
+  REQUEST_RECORD_BYTES,
 } from './teamSchema';
 import { localBuckets } from './timeZones';
 import type { Granularity } from './timeZones';
@@ -206,11 +214,6 @@ function activeDevelopers(slice: Slice): number {
   return slice.activeCount ?? slice.active.size;
 }
 
-interface RequestStats {
-  latency: LatencyPercentiles;
-  peakMinuteRequests: number;
-}
-
 /** Counts per histogram bin of one latency figure. */
 type Histogram = Map<number, number>;
 
@@ -269,6 +272,84 @@ function wholeDays(from: number, to: number): { days: [number, number]; edges: [
   };
 }
 
+/** How whole UTC days [first, end) are read with the month tables: each UTC month they touch is either
+ * taken whole, with the days outside subtracted (when fewer days lie outside than inside), or read day by
+ * day (`inside` only). */
+interface MonthPart {
+  start: number;
+  end: number;
+  /** The days of [first, end) in this month. */
+  inside: [number, number];
+  taken: boolean;
+}
+
+function monthCover(first: number, end: number): MonthPart[] {
+  const out: MonthPart[] = [];
+  let cursor = first;
+  while (cursor < end) {
+    const date = new Date(cursor);
+    const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+    const next = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+    const inside: [number, number] = [cursor, Math.min(end, next)];
+    const insideDays = inside[1] - inside[0];
+    out.push({ start, end: next, inside, taken: next - start - insideDays < insideDays });
+    cursor = inside[1];
+  }
+  return out;
+}
+
+/** The spans of a month taken whole that lie outside its inside days. */
+function outsideOf(part: MonthPart): [number, number][] {
+  return (
+    [
+      [part.start, part.inside[0]],
+      [part.inside[1], part.end],
+    ] as [number, number][]
+  ).filter(([lo, hi]) => lo < hi);
+}
+
+/** The pseudo rollup level of the developer month table (MONTH_TABLE_OF maps it). */
+const MONTH_LEVEL = 'rollup_1mo';
+
+/** Replaces the whole-day pieces of a cover by months where that reads fewer rows, and joins adjacent pieces
+ * of the same table and sign (consecutive months are one query). */
+function withMonths(pieces: readonly Piece[]): Piece[] {
+  const out: Piece[] = [];
+  const push = (piece: Piece): void => {
+    const last = out.at(-1);
+    if (
+      last !== undefined &&
+      last.table === piece.table &&
+      last.sign === piece.sign &&
+      last.hi === piece.lo
+    ) {
+      last.hi = piece.hi;
+    } else out.push(piece);
+  };
+  for (const piece of pieces) {
+    if (piece.table !== 'rollup_1d' || piece.sign !== 1) {
+      push({ ...piece });
+      continue;
+    }
+    const parts = monthCover(piece.lo, piece.hi);
+    for (const part of parts.filter((p) => p.taken)) {
+      push({ table: MONTH_LEVEL, lo: part.start, hi: part.end, sign: 1, range: piece.range });
+    }
+    for (const part of parts) {
+      const days = part.taken ? outsideOf(part) : [part.inside];
+      for (const [lo, hi] of days)
+        push({ table: 'rollup_1d', lo, hi, sign: part.taken ? -1 : 1, range: piece.range });
+    }
+  }
+  return out;
+}
+
+/** One developer's latency bin counts (indexed by latency code) and busiest minute so far. */
+interface DeveloperTally {
+  counts: Int32Array;
+  peak: number;
+}
+
 type Dimension = 'language' | 'feature' | 'model';
 
 const FILTER_OF: Record<Dimension, 'languages' | 'features' | 'models'> = {
@@ -277,25 +358,59 @@ const FILTER_OF: Record<Dimension, 'languages' | 'features' | 'models'> = {
   model: 'models',
 };
 
-/** Which (dim, values) of the minute totals and daily peaks answer the busiest minute of a selection, or
- * undefined when none does: they hold sums over everything, over one language, one feature or one model, so
- * they serve a selection that conditions on at most one dimension, and that is also the one grouped by
- * (or, ungrouped, a single value of it). Anything else sums the minutes of request_minutes. */
-function peakSource(
-  filter: DashboardFilter,
-  group: string | undefined,
-): { dim: '' | Dimension; values: readonly string[] } | undefined {
+/** Which rows of the minute totals and daily peaks answer the busiest minute of a selection. */
+interface PeakSource {
+  dim: string;
+  /** Values of `dim` to read (all when empty). */
+  values: readonly string[];
+  /** For a pair dimension grouped by one side: the other side's one value, and which side it is. */
+  pair?: { fixed: string; fixedFirst: boolean; groupDim: Dimension; groupValues: readonly string[] };
+}
+
+/** The pair dimension of two dimensions, in the order the minute totals name it. */
+function pairOf(a: Dimension, b: Dimension): readonly [string, string] | undefined {
+  return DIMENSION_PAIRS.find((p) => p.includes(a) && p.includes(b) && a !== b);
+}
+
+/** Which rows of the minute totals and daily peaks answer the busiest minute of a selection, or undefined
+ * when none does: they hold sums over everything, over one language, feature or model, and over one value
+ * of each pair of those. So they serve a selection that conditions on at most one dimension and groups by
+ * it (or, ungrouped, a single value of it), one that conditions on one value of one dimension and groups by
+ * another, and, ungrouped, one value of each of two dimensions. Anything else sums request_minutes. */
+function peakSource(filter: DashboardFilter, group: string | undefined): PeakSource | undefined {
   const conditioned = (Object.keys(FILTER_OF) as Dimension[]).filter(
     (d) => (filter[FILTER_OF[d]]?.length ?? 0) > 0,
   );
+  const single = (d: Dimension): string | undefined => {
+    const values = filter[FILTER_OF[d]] ?? [];
+    return values.length === 1 ? values[0] : undefined;
+  };
   if (group === undefined) {
     if (conditioned.length === 0) return { dim: '', values: [] };
-    const values = filter[FILTER_OF[conditioned[0]]] ?? [];
-    return conditioned.length === 1 && values.length === 1 ? { dim: conditioned[0], values } : undefined;
+    const values = conditioned.map(single);
+    if (values.some((v) => v === undefined)) return undefined;
+    if (conditioned.length === 1) return { dim: conditioned[0], values: values as string[] };
+    const pair = conditioned.length === 2 ? pairOf(conditioned[0], conditioned[1]) : undefined;
+    if (pair === undefined) return undefined;
+    const valueOf = (d: string): string => values[conditioned.indexOf(d as Dimension)] as string;
+    return { dim: pair.join('+'), values: [valueOf(pair[0]) + PAIR_SEPARATOR + valueOf(pair[1])] };
   }
   if (group !== 'language' && group !== 'feature' && group !== 'model') return undefined;
-  if (conditioned.some((d) => d !== group)) return undefined;
-  return { dim: group, values: filter[FILTER_OF[group]] ?? [] };
+  const others = conditioned.filter((d) => d !== group);
+  if (others.length === 0) return { dim: group, values: filter[FILTER_OF[group]] ?? [] };
+  const fixed = others.length === 1 ? single(others[0]) : undefined;
+  const pair = fixed === undefined ? undefined : pairOf(others[0], group);
+  if (fixed === undefined || pair === undefined) return undefined;
+  return {
+    dim: pair.join('+'),
+    values: [],
+    pair: {
+      fixed,
+      fixedFirst: pair[0] === others[0],
+      groupDim: group,
+      groupValues: filter[FILTER_OF[group]] ?? [],
+    },
+  };
 }
 
 /** Signed sums per (group key, developer key). */
@@ -443,6 +558,8 @@ export class TeamQueries {
       developer: string;
       narrowed: readonly string[];
       plain: readonly string[];
+      /** Read whole months from the table `tableOf(MONTH_LEVEL)` names (a single range only). */
+      months?: boolean;
     },
   ): Promise<GroupSums[]> {
     const narrowParams: Param[] = [];
@@ -454,9 +571,10 @@ export class TeamQueries {
       ...opts.narrowed.map((c) => (narrow === '1 = 1' ? `SUM(${c})` : `SUM(n * ${c})`)),
       ...opts.plain.map((c) => `SUM(${c})`),
     ].join(', ');
-    const pieces = ranges.flatMap((range, index) =>
+    const covers = ranges.flatMap((range, index) =>
       signedDecomposeRange(range.from, range.to).map((interval) => ({ ...interval, range: index })),
     );
+    const pieces = opts.months === true && ranges.length === 1 ? withMonths(covers) : covers;
     const queries = planQueries(pieces, ranges.length === 1);
     const results = await Promise.all(
       queries.map((query) => {
@@ -526,6 +644,15 @@ export class TeamQueries {
     // Without a language, feature or model condition or group, the database counts active developers
     // from their quarter-hour masks; otherwise the activity table gives whole days and the developer-level
     // rollups the rest, per developer.
+    // A developer-level read without feature or model (a condition or a group) takes whole months from the
+    // developer month table, which keeps the language.
+    const months =
+      !teamLevel &&
+      this.sql.teamTables &&
+      ranges.length === 1 &&
+      group !== 'feature' &&
+      group !== 'model' &&
+      [filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
     const countActive =
       teamLevel &&
       group === undefined &&
@@ -535,13 +662,16 @@ export class TeamQueries {
         tableOf: (level) =>
           teamLevel
             ? (TEAM_ROLLUP_TABLES[level] ?? level)
-            : developerDays && level === 'rollup_1d'
-              ? DEVELOPER_DAY_TABLE
-              : level,
+            : level === MONTH_LEVEL
+              ? DEVELOPER_MONTH_TABLE
+              : developerDays && level === 'rollup_1d'
+                ? DEVELOPER_DAY_TABLE
+                : level,
         key,
         developer: teamLevel ? "''" : 'developer_id',
         narrowed: ROLLUP_COUNTERS,
         plain: CHAR_COUNTERS,
+        months,
       }),
       teamLevel && !countActive
         ? this.sums(filter, ranges, {
@@ -623,13 +753,10 @@ export class TeamQueries {
     if (this.sql.teamTables && group !== 'developer_id' && (filter.developers?.length ?? 0) === 0) {
       return this.histogramStats(filter, ranges, group, withPeak);
     }
-    const noDimensions = [filter.languages, filter.features, filter.models].every(
-      (v) => (v?.length ?? 0) === 0,
-    );
     if (
       this.sql.teamTables &&
       group === 'developer_id' &&
-      noDimensions &&
+      [filter.features, filter.models].every((v) => (v?.length ?? 0) === 0) &&
       ranges.every(({ from, to }) => wholeDays(from, to).days[0] < wholeDays(from, to).days[1])
     ) {
       return Promise.all(ranges.map((range) => this.developerStats(filter, range)));
@@ -673,52 +800,35 @@ export class TeamQueries {
     });
   }
 
-  /** Per-developer latency percentiles and busiest minute over a range holding whole UTC days: the days from
-   * the per-developer daily histograms and peaks (a few rows per developer-day), the partial days at the
-   * ends from the request samples of those hours only. Percentiles are histogram estimates (within the
-   * documented bound); the busiest minute is exact. */
+  /** Per-developer latency percentiles and busiest minute over a range holding whole UTC days: the whole days
+   * from the developer month and day tables (monthDays) or, with a language condition, from the per-language
+   * request records (languageDays); the partial days at the ends from the request samples of those hours.
+   * Percentiles are histogram estimates (within the documented bound); the busiest minute is exact. */
   private async developerStats(filter: DashboardFilter, range: Period): Promise<Map<string, RequestStats>> {
     const { days, edges } = wholeDays(range.from, range.to);
-    const selection = (params: Param[]): string => {
-      params.push(days[0], days[1]);
-      const developers = inList('developer_id', filter.developers, params);
-      params.push(...this.sql.scope.params);
-      return `bucket >= ? AND bucket < ? AND ${developers ?? '1 = 1'} AND ${this.sql.scope.sql}`;
+    // The loops below run per request: the imported constants are read once.
+    const stride = LATENCY_CODE_STRIDE;
+    const lastBin = HISTOGRAM_LAST_BIN;
+    const binOf = histogramBin;
+    const developers = new Map<string, DeveloperTally>();
+    const of = (developer: string): DeveloperTally => {
+      let entry = developers.get(developer);
+      if (entry === undefined) {
+        entry = { counts: new Int32Array(2 * stride), peak: 0 };
+        developers.set(developer, entry);
+      }
+      return entry;
     };
-    // One row per developer: the largest daily peak and every latency code of the days, concatenated.
-    const params: Param[] = [];
-    const daysSql = `SELECT developer_id, MAX(peak), string_agg(bins, ''::bytea) FROM ${DEVELOPER_REQUESTS_TABLE}
-      WHERE ${selection(params)} GROUP BY 1`;
-    const [dayRows, edgeGroups] = await Promise.all([
-      this.sql.rows(daysSql, params),
+    const [, edgeGroups] = await Promise.all([
+      (filter.languages?.length ?? 0) > 0
+        ? this.languageDays(filter, days, of)
+        : this.monthDays(filter, days, of),
       this.sampleGroups(
         filter,
         edges.map(([from, to]) => ({ from, to })),
         'developer_id',
       ),
     ]);
-    const histograms = new Map<string, { pair: [Histogram, Histogram]; peak: number }>();
-    const of = (developer: string): { pair: [Histogram, Histogram]; peak: number } => {
-      let entry = histograms.get(developer);
-      if (entry === undefined) {
-        entry = { pair: [new Map<number, number>(), new Map<number, number>()], peak: 0 };
-        histograms.set(developer, entry);
-      }
-      return entry;
-    };
-    const count = (histogram: Histogram, bin: number, n: number): void => {
-      histogram.set(bin, (histogram.get(bin) ?? 0) + n);
-    };
-    for (const [developer, peak, codes] of dayRows) {
-      const entry = of(String(developer));
-      entry.peak = Math.max(entry.peak, Number(peak));
-      const bytes = codes as Buffer | null;
-      if (bytes === null) continue;
-      for (let i = 0; i + 1 < bytes.length; i += 2) {
-        const code = bytes.readUInt16BE(i);
-        count(entry.pair[code >= LATENCY_CODE_STRIDE ? 1 : 0], code % LATENCY_CODE_STRIDE, 1);
-      }
-    }
     for (const groups of edgeGroups) {
       for (const [developer, list] of groups) {
         const entry = of(developer);
@@ -728,20 +838,143 @@ export class TeamQueries {
             const n = (minutes.get(samples[i]) ?? 0) + 1;
             minutes.set(samples[i], n);
             if (n > entry.peak) entry.peak = n;
-            if (!Number.isNaN(samples[i + 1])) count(entry.pair[0], histogramBin(samples[i + 1]), 1);
-            if (!Number.isNaN(samples[i + 2])) count(entry.pair[1], histogramBin(samples[i + 2]), 1);
+            if (!Number.isNaN(samples[i + 1])) entry.counts[binOf(samples[i + 1])] += 1;
+            if (!Number.isNaN(samples[i + 2])) entry.counts[stride + binOf(samples[i + 2])] += 1;
           }
         }
       }
     }
+    const histogramOf = (counts: Int32Array, metric: number): Histogram => {
+      const histogram: Histogram = new Map();
+      for (let bin = 0; bin <= lastBin; bin += 1) {
+        const n = counts[metric * stride + bin];
+        if (n > 0) histogram.set(bin, n);
+      }
+      return histogram;
+    };
     const out = new Map<string, RequestStats>();
-    for (const [developer, { pair, peak }] of histograms) {
+    for (const [developer, { counts, peak }] of developers) {
       out.set(developer, {
-        latency: { ttft: histogramPercentiles(pair[0]), total: histogramPercentiles(pair[1]) },
+        latency: {
+          ttft: histogramPercentiles(histogramOf(counts, 0)),
+          total: histogramPercentiles(histogramOf(counts, 1)),
+        },
         peakMinuteRequests: peak,
       });
     }
     return out;
+  }
+
+  /** Whole days [days[0], days[1]) of every language into `of`: the months of the month cover from the
+   * monthly histograms, less the codes of their days outside the range, plus the codes of the days read one
+   * by one. Busiest minute: the monthly peak of months wholly inside, the daily peaks of the other days. */
+  private async monthDays(
+    filter: DashboardFilter,
+    days: [number, number],
+    of: (developer: string) => DeveloperTally,
+  ): Promise<void> {
+    const parts = monthCover(days[0], days[1]);
+    const read = (sql: (where: string) => string, spans: readonly [number, number][]): Promise<Cell[][]> => {
+      if (spans.length === 0) return Promise.resolve([]);
+      const params: Param[] = [...spans.flat()];
+      const developers = inList('developer_id', filter.developers, params);
+      params.push(...this.sql.scope.params);
+      const any = spans.map(() => '(bucket >= ? AND bucket < ?)').join(' OR ');
+      return this.sql.rows(sql(`(${any}) AND ${developers ?? '1 = 1'} AND ${this.sql.scope.sql}`), params);
+    };
+    const taken = parts.filter((p) => p.taken);
+    const wholeMonths = new Set(
+      taken.filter((p) => p.inside[1] - p.inside[0] === p.end - p.start).map((p) => p.start),
+    );
+    // Days read one by one (codes added), days of taken months outside the range (codes subtracted), and the
+    // inside days of taken months that are not wholly inside (their busiest minute comes from the days).
+    const plus = parts.filter((p) => !p.taken).map((p) => p.inside);
+    const minus = taken.flatMap(outsideOf);
+    const peakOnly = taken.filter((p) => !wholeMonths.has(p.start)).map((p) => p.inside);
+    const [monthRows, dayRows, peakRows] = await Promise.all([
+      read(
+        (where) =>
+          `SELECT bucket, developer_id, peak, bins FROM ${DEVELOPER_REQUESTS_MONTH_TABLE} WHERE ${where}`,
+        taken.map((p): [number, number] => [p.start, p.end]),
+      ),
+      read(
+        (where) => `SELECT bucket, developer_id, peak, bins FROM ${DEVELOPER_REQUESTS_TABLE} WHERE ${where}`,
+        [...plus, ...minus],
+      ),
+      read(
+        (where) =>
+          `SELECT developer_id, MAX(peak) FROM ${DEVELOPER_REQUESTS_TABLE} WHERE ${where} GROUP BY 1`,
+        peakOnly,
+      ),
+    ]);
+    for (const [bucket, developer, peak, pairs] of monthRows) {
+      const entry = of(String(developer));
+      if (wholeMonths.has(Number(bucket))) entry.peak = Math.max(entry.peak, Number(peak));
+      const bytes = pairs as Buffer;
+      for (let i = 0; i + 5 < bytes.length; i += 6) {
+        entry.counts[(bytes[i] << 8) | bytes[i + 1]] += bytes.readUInt32BE(i + 2);
+      }
+    }
+    const added = (t: number): boolean => plus.some(([lo, hi]) => t >= lo && t < hi);
+    for (const [bucket, developer, peak, codes] of dayRows) {
+      const entry = of(String(developer));
+      const sign = added(Number(bucket)) ? 1 : -1;
+      if (sign === 1) entry.peak = Math.max(entry.peak, Number(peak));
+      const bytes = codes as Buffer;
+      const { counts } = entry;
+      for (let i = 0; i + 1 < bytes.length; i += 2) counts[(bytes[i] << 8) | bytes[i + 1]] += sign;
+    }
+    for (const [developer, peak] of peakRows) {
+      const entry = of(String(developer));
+      entry.peak = Math.max(entry.peak, Number(peak));
+    }
+  }
+
+  /** Whole days [days[0], days[1]) of the condition's languages into `of`, from the per-request records:
+   * each developer-day's minutes counted over its languages (the busiest minute), each latency binned. */
+  private async languageDays(
+    filter: DashboardFilter,
+    days: [number, number],
+    of: (developer: string) => DeveloperTally,
+  ): Promise<void> {
+    const params: Param[] = [days[0], days[1]];
+    const languages = inList('language', filter.languages, params);
+    const developers = inList('developer_id', filter.developers, params);
+    params.push(...this.sql.scope.params);
+    const rows = await this.sql.rows(
+      `SELECT developer_id, bucket, requests FROM ${DEVELOPER_LANGUAGE_REQUESTS_TABLE}
+       WHERE bucket >= ? AND bucket < ? AND ${languages ?? '1 = 1'} AND ${developers ?? '1 = 1'}
+         AND ${this.sql.scope.sql}
+       ORDER BY 1, 2`,
+      params,
+    );
+    const stride = LATENCY_CODE_STRIDE;
+    const record = REQUEST_RECORD_BYTES;
+    const minutes = new Uint32Array(DAY_MS / 60_000);
+    const touched: number[] = [];
+    let day = '';
+    let entry: DeveloperTally = { counts: new Int32Array(0), peak: 0 };
+    for (const [developer, bucket, requests] of rows) {
+      const key = `${String(developer)}\u0000${String(bucket)}`;
+      if (key !== day) {
+        for (const minute of touched) minutes[minute] = 0;
+        touched.length = 0;
+        day = key;
+        entry = of(String(developer));
+      }
+      const bytes = requests as Buffer;
+      const { counts } = entry;
+      for (let i = 0; i + record <= bytes.length; i += record) {
+        const minute = (bytes[i] << 8) | bytes[i + 1];
+        const n = (minutes[minute] += 1);
+        if (n === 1) touched.push(minute);
+        if (n > entry.peak) entry.peak = n;
+        const ttft = (bytes[i + 2] << 8) | bytes[i + 3];
+        if (ttft !== 0xffff) counts[ttft] += 1;
+        const total = (bytes[i + 4] << 8) | bytes[i + 5];
+        if (total !== 0xffff) counts[stride + total] += 1;
+      }
+    }
   }
 
   /** The decoded request samples of each range per group (`key`), read from the developer-level sample
@@ -874,16 +1107,24 @@ export class TeamQueries {
   /** The busiest minute in [from, to) (minute starts) per group from the daily peaks of the whole UTC days
    * inside it and the minute totals of the rest: exact, because a minute lies in one UTC day. */
   private async dailyPeaks(
-    source: { dim: string; values: readonly string[] },
+    source: PeakSource,
     from: number,
     to: number,
     group: string | undefined,
   ): Promise<Cell[][]> {
     const { days, edges } = wholeDays(from, to);
     const params: Param[] = [];
+    const { pair } = source;
     const selection = (): string => {
       params.push(source.dim);
-      const values = inList('value', source.values, params);
+      let values = inList('value', source.values, params);
+      if (pair !== undefined) {
+        // The pairs of the fixed value with every recorded value of the grouped dimension.
+        params.push(pair.fixed, ...this.sql.scope.params, pair.groupDim);
+        const chosen = inList('value', pair.groupValues, params);
+        values = `value IN (SELECT ${pair.fixedFirst ? '? || chr(31) || value' : 'value || chr(31) || ?'}
+          FROM dim_values WHERE ${this.sql.scope.sql} AND dim = ? AND ${chosen ?? '1 = 1'})`;
+      }
       params.push(...this.sql.scope.params);
       return `dim = ? AND ${values ?? '1 = 1'} AND ${this.sql.scope.sql}`;
     };
@@ -905,7 +1146,9 @@ export class TeamQueries {
       params,
     );
     // Ungrouped, the rows are of the one selected value (or of everything): they are the selection's.
-    return group === undefined ? rows.map(([, n]) => ['', n]) : rows;
+    if (group === undefined) return rows.map(([, n]) => ['', n]);
+    if (pair === undefined) return rows;
+    return rows.map(([value, n]) => [String(value).split(PAIR_SEPARATOR)[pair.fixedFirst ? 1 : 0], n]);
   }
 
   private async guardActions(
@@ -963,19 +1206,7 @@ export class TeamQueries {
       this.periodMetrics(filter, filter.from, filter.to),
       this.periodMetrics(filter, previousPeriod.from, previousPeriod.to),
     ]);
-    const tiles = TILE_METRICS.map((id): Tile => {
-      const value = current[id];
-      const before = previous[id];
-      const delta = value === null || before === null ? null : value - before;
-      return {
-        id,
-        value,
-        previous: before,
-        delta,
-        relativeChange: delta === null || before === null || before === 0 ? null : delta / before,
-      };
-    });
-    return { period: { from: filter.from, to: filter.to }, previousPeriod, tiles };
+    return tilesResult(filter, current, previous);
   }
 
   async timeSeries(
@@ -993,22 +1224,12 @@ export class TeamQueries {
     ]);
     const points = buckets.map((bucket, index): TimeSeriesPoint => {
       const all = merged(slices[index]);
-      const { totals, denominator } = all;
-      return {
-        label: bucket.label,
-        start: bucket.start,
-        end: bucket.end,
-        metrics: computeMetrics(
-          {
-            totals,
-            seconds: (bucket.end - bucket.start) / 1000,
-            activeDevelopers: activeDevelopers(all),
-            peakMinuteRequests: null,
-            latency: stats[index].get('')?.latency ?? NO_LATENCY,
-          },
-          denominator,
-        ),
+      const sums = {
+        totals: all.totals,
+        denominator: all.denominator,
+        activeDevelopers: activeDevelopers(all),
       };
+      return seriesPoint(bucket, sums, stats[index].get(''));
     });
     return { granularity, timeZone: zone.name, points };
   }
@@ -1021,8 +1242,15 @@ export class TeamQueries {
       this.slices(filter, [range], column),
       this.requestStats(filter, [range], column),
     ]);
+    const perFeatureOrModel = by === 'feature' || by === 'model';
+    // A group with nothing in the range: typed text only (feature and model rows), or a signed cover's
+    // leftover (a developer or language seen only in the hours or days it subtracts).
+    const empty = (t: Totals): boolean => ROLLUP_COUNTERS.every((c) => t[c] === 0);
+    const groups = new Map(
+      [...slices].filter(([, g]) => !(empty(g.totals) && (perFeatureOrModel || empty(g.denominator)))),
+    );
     if (by === 'developer') {
-      const developers = slices.size;
+      const developers = groups.size;
       if (developers < this.access.minGroupSize) {
         return {
           by,
@@ -1035,13 +1263,10 @@ export class TeamQueries {
         };
       }
     }
-    const groups = slices;
     const overallDenominator = merged(slices).denominator;
-    const perFeatureOrModel = by === 'feature' || by === 'model';
     const rows: BreakdownRow[] = [];
     for (const [key, group] of groups) {
       if (perFeatureOrModel && key === '') continue;
-      if (perFeatureOrModel && ROLLUP_COUNTERS.every((c) => group.totals[c] === 0)) continue;
       rows.push({
         key,
         metrics: computeMetrics(

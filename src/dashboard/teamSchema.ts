@@ -664,17 +664,32 @@ function quarterBitSql(column: string): string {
   return `(B'1'::bit(96) >> ((${column} % 86400000) / 900000)::integer)`;
 }
 
+/** The (dim, value) rows each request adds to the minute totals: in total and per language, feature and
+ * model (version 5), and per pair of them (version 6: `dim` names the pair, `value` joins the two values
+ * with PAIR_SEPARATOR), so that one value of one dimension grouped by another reads daily peaks too. */
+const MINUTE_DIMS_5 = `('', ''), ('language', language), ('feature', feature), ('model', model)`;
+export const PAIR_SEPARATOR = '\u001f';
+export const DIMENSION_PAIRS: readonly (readonly [string, string])[] = [
+  ['language', 'feature'],
+  ['language', 'model'],
+  ['feature', 'model'],
+];
+const MINUTE_DIMS_6 = [
+  MINUTE_DIMS_5,
+  ...DIMENSION_PAIRS.map(([a, b]) => `('${a}+${b}', ${a} || chr(31) || ${b})`),
+].join(', ');
+
 /** The data-modifying CTEs version 5 adds to the one-statement trigger. Minute counts only grow, so the
  * totals an upsert returns (RETURNING gives the row after the update, including what concurrent batches
  * committed before it) are the minute's counts so far, and the day's peak is the largest of them ever
  * returned: GREATEST keeps it. Each peak upsert groups all returned rows first, so a batch holds all its
  * minute-row locks before it takes any peak-row lock, in the same sorted order as every other batch. */
-function version5Parts(): string[] {
+function version5Parts(dims: string = MINUTE_DIMS_5): string[] {
   const parts: string[] = [
     `mt AS (
     INSERT INTO ${MINUTE_TOTALS_TABLE} (minute, team, dim, value, n)
     SELECT (counted_at / 60000) * 60000, team, d.dim, d.value, COUNT(*)
-    FROM new_rows, LATERAL (VALUES ('', ''), ('language', language), ('feature', feature), ('model', model)) AS d(dim, value)
+    FROM new_rows, LATERAL (VALUES ${dims}) AS d(dim, value)
     WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (minute, team, dim, value) DO UPDATE SET n = ${MINUTE_TOTALS_TABLE}.n + excluded.n
     RETURNING minute, team, dim, value, n)`,
@@ -781,6 +796,143 @@ SELECT ${daySql('bucket')}, team, developer_id, bit_or(${quarterBitSql('bucket')
 WHERE user_actions > 0 GROUP BY 1, 2, 3;
 `;
 
+/** Per UTC month, team, developer and language: every counter. The per-developer breakdown and a lead's
+ * developer filter read months from it: a month mostly inside a range is taken whole and its days outside
+ * subtracted (from the day tables), so 90 days of a developer are three or four month rows and a few days. */
+export const DEVELOPER_MONTH_TABLE = 'developer_rollup_1mo';
+const DEVELOPER_MONTH_KEYS = ['bucket', 'team', 'developer_id', 'language'];
+/** Per UTC month and developer: the month's busiest minute (`peak`) and its latency histogram (`bins`: pairs
+ * of a big-endian 16-bit latency code, as in DEVELOPER_REQUESTS_TABLE, and a big-endian 32-bit count, in
+ * code order; each batch's pairs are merged in). About a hundred pairs per developer-month, whatever the
+ * number of requests. */
+export const DEVELOPER_REQUESTS_MONTH_TABLE = 'developer_requests_1mo';
+
+/** Per UTC day, team, developer and language: one 6-byte record per model request (big-endian 16-bit
+ * minute of the day, time-to-first-token bin, total-time bin; a missing latency is -1). The per-developer
+ * breakdown with a language condition reads whole days from it: the busiest minute exactly and latency as
+ * histogram estimates, a quarter of the bytes of the request samples. */
+export const DEVELOPER_LANGUAGE_REQUESTS_TABLE = 'developer_language_requests_1d';
+export const REQUEST_RECORD_BYTES = 6;
+
+/** Per UTC day, developer and language of `source`'s model requests, their 6-byte records. */
+function requestRecordsSql(source: string): string {
+  return `SELECT ${daySql('counted_at')} AS bucket, team, developer_id, language,
+      string_agg(int2send(((counted_at % 86400000) / 60000)::smallint)
+        || int2send(COALESCE(${binSql('ttft_ms')}, -1)::smallint)
+        || int2send(COALESCE(${binSql('total_ms')}, -1)::smallint), ''::bytea) AS requests
+    FROM ${source} WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4`;
+}
+
+/** The first millisecond of the UTC month holding `column` (ms). */
+export function monthSql(column: string): string {
+  return `(extract(epoch FROM date_trunc('month', to_timestamp(${column} / 1000) AT TIME ZONE 'UTC')) * 1000)::bigint`;
+}
+
+/** Per UTC month and developer of `source`'s model requests, their latency histogram as code/count pairs. */
+function latencyPairsSql(source: string): string {
+  return `SELECT bucket, team, developer_id,
+      string_agg(int2send(code::smallint) || int4send(n::integer), ''::bytea ORDER BY code) AS bins
+    FROM (SELECT ${monthSql('counted_at')} AS bucket, team, developer_id, ${LATENCY_CODE_STRIDE} * h.metric + h.bin AS code, COUNT(*) AS n
+      FROM ${source}, LATERAL (VALUES (0, ${binSql('ttft_ms')}), (1, ${binSql('total_ms')})) AS h(metric, bin)
+      WHERE kind = 'modelRequest' AND h.bin IS NOT NULL GROUP BY 1, 2, 3, 4) AS c
+    GROUP BY 1, 2, 3`;
+}
+
+/** The data-modifying CTEs version 6 adds to the one-statement trigger (after version 5's, whose `dm` it
+ * reads: a month's peak is the largest minute count any batch saw, as for days). */
+function version6Parts(): string[] {
+  const counters = ROLLUP_COUNTERS.join(', ');
+  const sums = ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ');
+  const adds = ROLLUP_COUNTERS.map((c) => `${c} = ${DEVELOPER_MONTH_TABLE}.${c} + excluded.${c}`).join(', ');
+  return [
+    `mo AS (
+    INSERT INTO ${DEVELOPER_MONTH_TABLE} (bucket, team, developer_id, language, ${counters})
+    SELECT ${monthSql('q')}, team, developer_id, language, ${sums}
+    FROM agg GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (bucket, team, developer_id, language) DO UPDATE SET ${adds})`,
+    `mr AS (
+    INSERT INTO ${DEVELOPER_REQUESTS_MONTH_TABLE} (bucket, team, developer_id, peak, bins)
+    SELECT p.bucket, p.team, p.developer_id, p.peak, COALESCE(b.bins, ''::bytea)
+    FROM (SELECT ${monthSql('minute')} AS bucket, team, developer_id, MAX(n) AS peak FROM dm GROUP BY 1, 2, 3) AS p
+    LEFT JOIN (${latencyPairsSql('new_rows')}) AS b USING (bucket, team, developer_id)
+    ORDER BY 1, 2, 3
+    ON CONFLICT (bucket, team, developer_id) DO UPDATE
+    SET peak = GREATEST(${DEVELOPER_REQUESTS_MONTH_TABLE}.peak, excluded.peak),
+      bins = aegis_merge_latency_pairs(${DEVELOPER_REQUESTS_MONTH_TABLE}.bins, excluded.bins))`,
+    `lr AS (
+    INSERT INTO ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (bucket, team, developer_id, language, requests)
+    ${requestRecordsSql('new_rows')} ORDER BY 1, 2, 3, 4
+    ON CONFLICT (bucket, team, developer_id, language) DO UPDATE
+    SET requests = ${DEVELOPER_LANGUAGE_REQUESTS_TABLE}.requests || excluded.requests)`,
+  ];
+}
+
+/** Version 6, for the per-developer breakdown and one language's breakdowns at 10 million events: month
+ * tables per developer (counters per language; latency histogram and busiest minute), compact per-request
+ * records per developer-day and language, and minute totals and daily peaks per pair of dimensions, folded
+ * by the same statement and backfilled; and an index that lets the busiest minute of several values read
+ * only their language's minutes. */
+const MIGRATION_6 = `
+${counterTable(DEVELOPER_MONTH_TABLE, DEVELOPER_MONTH_KEYS)}
+ALTER TABLE ${DEVELOPER_MONTH_TABLE} SET (fillfactor = 80);
+CREATE TABLE ${DEVELOPER_REQUESTS_MONTH_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  peak bigint NOT NULL,
+  bins bytea NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id)
+) WITH (fillfactor = 80);
+CREATE TABLE ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  language text NOT NULL,
+  requests bytea NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id, language)
+) WITH (fillfactor = 80);
+CREATE INDEX ${DEVELOPER_LANGUAGE_REQUESTS_TABLE}_language ON ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (team, language, bucket);
+CREATE INDEX request_minutes_language ON ${MINUTES_TABLE} (team, language, minute) INCLUDE (feature, model, n);
+
+-- Two histograms as code/count pairs (6 bytes each, code order) merged into one.
+CREATE FUNCTION aegis_merge_latency_pairs(a bytea, b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE
+SET search_path = public, pg_temp AS $fn$
+  SELECT COALESCE(string_agg(int2send(code::smallint) || int4send(n::integer), ''::bytea ORDER BY code), ''::bytea)
+  FROM (SELECT (get_byte(x, i) << 8) | get_byte(x, i + 1) AS code,
+          SUM((get_byte(x, i + 2)::bigint << 24) | (get_byte(x, i + 3) << 16) | (get_byte(x, i + 4) << 8) | get_byte(x, i + 5)) AS n
+        FROM (VALUES (a), (b)) AS v(x), generate_series(0, length(x) - 6, 6) AS i
+        GROUP BY 1) AS m
+$fn$;
+REVOKE ALL ON FUNCTION aegis_merge_latency_pairs(bytea, bytea) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION aegis_team_rollup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $fn$
+DECLARE
+  done integer;
+BEGIN
+${foldBatchSql([...version5Parts(MINUTE_DIMS_6), ...version6Parts()])}
+  RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
+
+INSERT INTO ${DEVELOPER_MONTH_TABLE} (bucket, team, developer_id, language, ${ROLLUP_COUNTERS.join(', ')})
+SELECT ${monthSql('bucket')}, team, developer_id, language, ${ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ')}
+FROM rollup_1d GROUP BY 1, 2, 3, 4;
+INSERT INTO ${DEVELOPER_REQUESTS_MONTH_TABLE} (bucket, team, developer_id, peak, bins)
+SELECT p.bucket, p.team, p.developer_id, p.peak, COALESCE(b.bins, ''::bytea)
+FROM (SELECT ${monthSql('bucket')} AS bucket, team, developer_id, MAX(peak) AS peak FROM ${DEVELOPER_REQUESTS_TABLE} GROUP BY 1, 2, 3) AS p
+LEFT JOIN (${latencyPairsSql('team_events')}) AS b USING (bucket, team, developer_id);
+INSERT INTO ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (bucket, team, developer_id, language, requests)
+${requestRecordsSql('team_events')};
+INSERT INTO ${MINUTE_TOTALS_TABLE} (minute, team, dim, value, n)
+SELECT minute, team, d.dim, d.value, SUM(n)
+FROM ${MINUTES_TABLE}, LATERAL (VALUES ${DIMENSION_PAIRS.map(([a, b]) => `('${a}+${b}', ${a} || chr(31) || ${b})`).join(', ')}) AS d(dim, value)
+GROUP BY 1, 2, 3, 4;
+INSERT INTO ${PEAKS_TABLE} (team, dim, value, bucket, peak)
+SELECT team, dim, value, ${daySql('minute')}, MAX(n) FROM ${MINUTE_TOTALS_TABLE} WHERE dim LIKE '%+%' GROUP BY 1, 2, 3, 4;
+`;
+
 /** Index i holds the SQL that takes the team database from version i to i + 1. */
 export const TEAM_MIGRATIONS: readonly string[] = [
   MIGRATION_1,
@@ -788,6 +940,7 @@ export const TEAM_MIGRATIONS: readonly string[] = [
   MIGRATION_3,
   MIGRATION_4,
   MIGRATION_5,
+  MIGRATION_6,
 ];
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS.length;
 
@@ -817,6 +970,7 @@ const READABLE_SINCE: readonly (readonly [number, readonly string[]])[] = [
   ],
   [3, [DEVELOPER_DAY_TABLE]],
   [5, [MINUTE_TOTALS_TABLE, PEAKS_TABLE, DEVELOPER_REQUESTS_TABLE, DEVELOPER_ACTIVE_TABLE]],
+  [6, [DEVELOPER_MONTH_TABLE, DEVELOPER_REQUESTS_MONTH_TABLE, DEVELOPER_LANGUAGE_REQUESTS_TABLE]],
 ];
 
 /** Tables readers may read at the current schema version. */

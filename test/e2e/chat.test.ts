@@ -4,13 +4,13 @@
 // of XSS payloads that runs nothing, see the usage metrics recorded, and find the conversation again after
 // reloading the window.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Frame } from 'playwright-core';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { useE2eSession } from './e2eSession';
+import { waitForLocalMetrics } from './localMetrics';
 import { eventually } from '../support/waitFor';
 
 const INSERTED = 'export const AEGIS_INSERTED = 1;';
@@ -250,39 +250,23 @@ describe('Chat in VS Code, as a user sees it', function () {
   });
 
   it('records each question and each use of an answer in the usage metrics', async () => {
-    const db = join(
-      current().server.userDataDir,
-      'User',
-      'globalStorage',
-      'aegis.aegis-code-assistant',
-      'metrics.sqlite',
-    );
-    const counts = await eventually(
-      () => {
-        if (!existsSync(db)) return undefined;
-        const store = new Database(db, { readonly: true, fileMustExist: true });
-        try {
-          const actions = store
-            .prepare(
-              "SELECT action, user_initiated AS userInitiated, model, COUNT(*) AS n FROM interactions WHERE feature = 'chat' GROUP BY action, user_initiated, model",
-            )
-            .all() as Array<{ action: string; userInitiated: number; model: string; n: number }>;
-          const chars = store
-            .prepare("SELECT COALESCE(SUM(chars), 0) AS chars FROM chars_added WHERE source = 'chat'")
-            .get() as { chars: number };
-          const found = { actions, chars: chars.chars };
-          const requests = actions.find((a) => a.action === 'request')?.n ?? 0;
-          return requests >= 4 && found.chars > 0 && actions.some((a) => a.action === 'apply')
-            ? found
-            : undefined;
-        } catch {
-          return undefined; // The extension host may be mid-migration; look again.
-        } finally {
-          store.close();
-        }
+    const counts = await waitForLocalMetrics(
+      current(),
+      (db) => {
+        const actions = db
+          .prepare(
+            "SELECT action, user_initiated AS userInitiated, model, COUNT(*) AS n FROM interactions WHERE feature = 'chat' GROUP BY action, user_initiated, model",
+          )
+          .all() as Array<{ action: string; userInitiated: number; model: string; n: number }>;
+        const chars = db
+          .prepare("SELECT COALESCE(SUM(chars), 0) AS chars FROM chars_added WHERE source = 'chat'")
+          .get() as { chars: number };
+        const requests = actions.find((a) => a.action === 'request')?.n ?? 0;
+        return requests >= 4 && chars.chars > 0 && actions.some((a) => a.action === 'apply')
+          ? { actions, chars: chars.chars }
+          : undefined;
       },
       'the chat metrics in the store',
-      30_000,
     );
     assert.deepEqual(counts.actions.map((a) => [a.action, a.userInitiated, a.model, a.n]).sort(), [
       ['apply', 1, 'e2e-chat-model', 1],

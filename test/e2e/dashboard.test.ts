@@ -6,7 +6,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { MetricEvent } from '../../src/dashboard/metricEvents';
-import { seedLocalMetrics, tileText, waitForTile } from './dashboardPage';
+import { tileText, waitForTile } from './dashboardPage';
+import { seedLocalMetrics } from './localMetrics';
 import { useE2eSession } from './e2eSession';
 import { eventually } from '../support/waitFor';
 

@@ -3,13 +3,13 @@
 // panel, go to it, press Ctrl+. and apply the suggested fix, and the file changes. The model is the OpenAI test
 // server, answering by rule with a JSON finding on the loop's condition. Metrics record the run and the fix.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { repoRoot } from '../support/testRunPaths';
 import { useE2eSession } from './e2eSession';
+import { waitForLocalMetrics } from './localMetrics';
 import { eventually } from '../support/waitFor';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'workspaces', 'testgen-ts');
@@ -130,35 +130,21 @@ describe('Diagnose a file and apply the quick fix, as a user does it', function 
 
   it('records the diagnosis run and the applied fix in the metrics store', async function () {
     this.timeout(60_000);
-    const db = join(
-      current().server.userDataDir,
-      'User',
-      'globalStorage',
-      'aegis.aegis-code-assistant',
-      'metrics.sqlite',
-    );
-    await eventually(() => existsSync(db), 'the metrics database');
-    const read = () => {
-      const store = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        const interactions = store
+    const rows = await waitForLocalMetrics(
+      current(),
+      (db) => {
+        const interactions = db
           .prepare(
             "SELECT action, user_initiated AS userInitiated, model FROM interactions WHERE feature = 'diagnosis' ORDER BY ts",
           )
           .all() as Array<{ action: string; userInitiated: number; model: string }>;
-        const chars = store
+        const chars = db
           .prepare("SELECT chars, model, language FROM chars_added WHERE source = 'chat'")
           .all() as Array<{ chars: number; model: string; language: string }>;
-        return { interactions, chars };
-      } finally {
-        store.close();
-      }
-    };
-    // The recorder writes in batches every few seconds.
-    const rows = await eventually(() => {
-      const r = read();
-      return r.chars.length > 0 && r.interactions.length >= 2 ? r : undefined;
-    }, 'the diagnosis metrics rows');
+        return chars.length > 0 && interactions.length >= 2 ? { interactions, chars } : undefined;
+      },
+      'the diagnosis metrics rows',
+    );
     assert.deepEqual(
       rows.interactions.map((r) => [r.action, r.userInitiated, r.model]),
       [

@@ -17,7 +17,8 @@ import { TeamSync } from '../../src/dashboard/teamSync';
 import { eventually } from '../support/waitFor';
 import { createTeamDatabase, postgresInstalled, startCluster } from '../unit/team/testPostgres';
 import type { TeamTestDatabase, TestCluster } from '../unit/team/testPostgres';
-import { seedLocalMetrics, tileText, waitForTile } from './dashboardPage';
+import { tileText, waitForTile } from './dashboardPage';
+import { seedLocalMetrics } from './localMetrics';
 import { useE2eSession } from './e2eSession';
 
 const TEAM = 'e2e-team';

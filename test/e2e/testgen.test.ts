@@ -6,11 +6,11 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { OpenAITestServer } from '../fixtures/openaiTestServer';
 import type { RecordedRequest } from '../fixtures/openaiTestServer';
 import { repoRoot } from '../support/testRunPaths';
 import { useE2eSession } from './e2eSession';
+import { waitForLocalMetrics } from './localMetrics';
 import { eventually } from '../support/waitFor';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'workspaces', 'testgen-ts');
@@ -146,33 +146,19 @@ describe('Generate tests from the CodeLens, as a user does it', function () {
 
   it('records the request, the applied tests and their characters in the metrics store', async function () {
     this.timeout(60_000);
-    const db = join(
-      current().server.userDataDir,
-      'User',
-      'globalStorage',
-      'aegis.aegis-code-assistant',
-      'metrics.sqlite',
-    );
-    await eventually(() => existsSync(db), 'the metrics database');
-    const read = () => {
-      const store = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        const interactions = store
+    const rows = await waitForLocalMetrics(
+      current(),
+      (db) => {
+        const interactions = db
           .prepare("SELECT action, model, language FROM interactions WHERE feature = 'tests' ORDER BY ts")
           .all() as Array<{ action: string; model: string; language: string }>;
-        const chars = store
+        const chars = db
           .prepare("SELECT chars, model, language FROM chars_added WHERE source = 'tests'")
           .all() as Array<{ chars: number; model: string; language: string }>;
-        return { interactions, chars };
-      } finally {
-        store.close();
-      }
-    };
-    // The recorder writes in batches every few seconds.
-    const rows = await eventually(() => {
-      const r = read();
-      return r.chars.length > 0 && r.interactions.length >= 2 ? r : undefined;
-    }, 'the tests metrics rows');
+        return chars.length > 0 && interactions.length >= 2 ? { interactions, chars } : undefined;
+      },
+      'the tests metrics rows',
+    );
     assert.deepEqual(
       rows.interactions.map((r) => r.action),
       ['request', 'apply'],

@@ -944,36 +944,49 @@ export class TeamQueries {
     const rows = await this.sql.rows(
       `SELECT developer_id, bucket, requests FROM ${DEVELOPER_LANGUAGE_REQUESTS_TABLE}
        WHERE bucket >= ? AND bucket < ? AND ${languages ?? '1 = 1'} AND ${developers ?? '1 = 1'}
-         AND ${this.sql.scope.sql}
-       ORDER BY 1, 2`,
+         AND ${this.sql.scope.sql}`,
       params,
     );
+    // A developer-day's minutes are counted over all its languages: with one language each row is a whole
+    // developer-day; with several, rows are gathered per developer-day here (sorting them in the database
+    // would spill to disk).
+    const developerDays = new Map<string, { developer: string; parts: Buffer[] }>();
+    const single = (filter.languages?.length ?? 0) === 1;
+    const gathered: { developer: string; parts: Buffer[] }[] = [];
+    for (const [developer, bucket, requests] of rows) {
+      if (single) {
+        gathered.push({ developer: String(developer), parts: [requests as Buffer] });
+        continue;
+      }
+      const key = `${String(developer)}\u0000${String(bucket)}`;
+      const day = developerDays.get(key);
+      if (day === undefined) {
+        const entry = { developer: String(developer), parts: [requests as Buffer] };
+        developerDays.set(key, entry);
+        gathered.push(entry);
+      } else day.parts.push(requests as Buffer);
+    }
     const stride = LATENCY_CODE_STRIDE;
     const record = REQUEST_RECORD_BYTES;
     const minutes = new Uint32Array(DAY_MS / 60_000);
     const touched: number[] = [];
-    let day = '';
-    let entry: DeveloperTally = { counts: new Int32Array(0), peak: 0 };
-    for (const [developer, bucket, requests] of rows) {
-      const key = `${String(developer)}\u0000${String(bucket)}`;
-      if (key !== day) {
-        for (const minute of touched) minutes[minute] = 0;
-        touched.length = 0;
-        day = key;
-        entry = of(String(developer));
-      }
-      const bytes = requests as Buffer;
+    for (const { developer, parts } of gathered) {
+      const entry = of(developer);
       const { counts } = entry;
-      for (let i = 0; i + record <= bytes.length; i += record) {
-        const minute = (bytes[i] << 8) | bytes[i + 1];
-        const n = (minutes[minute] += 1);
-        if (n === 1) touched.push(minute);
-        if (n > entry.peak) entry.peak = n;
-        const ttft = (bytes[i + 2] << 8) | bytes[i + 3];
-        if (ttft !== 0xffff) counts[ttft] += 1;
-        const total = (bytes[i + 4] << 8) | bytes[i + 5];
-        if (total !== 0xffff) counts[stride + total] += 1;
+      for (const bytes of parts) {
+        for (let i = 0; i + record <= bytes.length; i += record) {
+          const minute = (bytes[i] << 8) | bytes[i + 1];
+          const n = (minutes[minute] += 1);
+          if (n === 1) touched.push(minute);
+          if (n > entry.peak) entry.peak = n;
+          const ttft = (bytes[i + 2] << 8) | bytes[i + 3];
+          if (ttft !== 0xffff) counts[ttft] += 1;
+          const total = (bytes[i + 4] << 8) | bytes[i + 5];
+          if (total !== 0xffff) counts[stride + total] += 1;
+        }
       }
+      for (const minute of touched) minutes[minute] = 0;
+      touched.length = 0;
     }
   }
 

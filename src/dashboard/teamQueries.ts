@@ -308,7 +308,7 @@ function outsideOf(part: MonthPart): [number, number][] {
   ).filter(([lo, hi]) => lo < hi);
 }
 
-/** The pseudo rollup level of the developer month table (MONTH_TABLE_OF maps it). */
+/** The pseudo rollup level of the developer month table (the developer-level reads map it to the table). */
 const MONTH_LEVEL = 'rollup_1mo';
 
 /** Replaces the whole-day pieces of a cover by months where that reads fewer rows, and joins adjacent pieces

@@ -674,10 +674,8 @@ export const DIMENSION_PAIRS: readonly (readonly [string, string])[] = [
   ['language', 'model'],
   ['feature', 'model'],
 ];
-const MINUTE_DIMS_6 = [
-  MINUTE_DIMS_5,
-  ...DIMENSION_PAIRS.map(([a, b]) => `('${a}+${b}', ${a} || chr(31) || ${b})`),
-].join(', ');
+const PAIR_DIMS = DIMENSION_PAIRS.map(([a, b]) => `('${a}+${b}', ${a} || chr(31) || ${b})`).join(', ');
+const MINUTE_DIMS_6 = `${MINUTE_DIMS_5}, ${PAIR_DIMS}`;
 
 /** The data-modifying CTEs version 5 adds to the one-statement trigger. Minute counts only grow, so the
  * totals an upsert returns (RETURNING gives the row after the update, including what concurrent batches
@@ -824,7 +822,7 @@ function requestRecordsSql(source: string): string {
 }
 
 /** The first millisecond of the UTC month holding `column` (ms). */
-export function monthSql(column: string): string {
+function monthSql(column: string): string {
   return `(extract(epoch FROM date_trunc('month', to_timestamp(${column} / 1000) AT TIME ZONE 'UTC')) * 1000)::bigint`;
 }
 
@@ -927,7 +925,7 @@ INSERT INTO ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (bucket, team, developer_id, la
 ${requestRecordsSql('team_events')};
 INSERT INTO ${MINUTE_TOTALS_TABLE} (minute, team, dim, value, n)
 SELECT minute, team, d.dim, d.value, SUM(n)
-FROM ${MINUTES_TABLE}, LATERAL (VALUES ${DIMENSION_PAIRS.map(([a, b]) => `('${a}+${b}', ${a} || chr(31) || ${b})`).join(', ')}) AS d(dim, value)
+FROM ${MINUTES_TABLE}, LATERAL (VALUES ${PAIR_DIMS}) AS d(dim, value)
 GROUP BY 1, 2, 3, 4;
 INSERT INTO ${PEAKS_TABLE} (team, dim, value, bucket, peak)
 SELECT team, dim, value, ${daySql('minute')}, MAX(n) FROM ${MINUTE_TOTALS_TABLE} WHERE dim LIKE '%+%' GROUP BY 1, 2, 3, 4;

@@ -497,8 +497,7 @@ export class DashboardQueries {
   /** Tiles: each metric over the period and over the previous period of equal length. */
   tiles(filter: DashboardFilter): TilesResult {
     validateFilter(filter);
-    const length = filter.to - filter.from;
-    const previousPeriod = { from: filter.from - length, to: filter.from };
+    const previousPeriod = previousPeriodOf(filter);
     // Both periods' request samples in one read: they are adjacent.
     const [before, now] = this.requestStats(filter, [previousPeriod.from, filter.from, filter.to], undefined);
     const current = this.periodMetrics(filter, filter.from, filter.to, now.get(''));
@@ -635,13 +634,17 @@ export class DashboardQueries {
   }
 }
 
-/** The tiles of a period from its metrics and those of the previous period of equal length. */
+/** The period of equal length just before the filter's, which the tiles compare with. */
+export function previousPeriodOf(filter: DashboardFilter): Period {
+  return { from: 2 * filter.from - filter.to, to: filter.from };
+}
+
+/** The tiles of a period from its metrics and those of the previous period (previousPeriodOf). */
 export function tilesResult(
   filter: DashboardFilter,
   current: MetricValues,
   previous: MetricValues,
 ): TilesResult {
-  const length = filter.to - filter.from;
   const tiles = TILE_METRICS.map((id): Tile => {
     const value = current[id];
     const before = previous[id];
@@ -656,7 +659,7 @@ export function tilesResult(
   });
   return {
     period: { from: filter.from, to: filter.to },
-    previousPeriod: { from: filter.from - length, to: filter.from },
+    previousPeriod: previousPeriodOf(filter),
     tiles,
   };
 }

@@ -190,6 +190,9 @@ export async function migrateTeamDatabase(
         `The team database has schema version ${from}; this Aegis understands up to ${TEAM_SCHEMA_VERSION}. Update Aegis.`,
       );
     }
+    // Writers wait until the upgrade commits: a batch inserted meanwhile would run the old trigger after
+    // the new tables were backfilled, and be missing from them for good.
+    if (from > 0 && from < to) await client.query('LOCK TABLE team_events IN SHARE ROW EXCLUSIVE MODE');
     for (let version = from; version < to; version += 1) {
       await client.query(TEAM_MIGRATIONS[version]);
     }

@@ -9,6 +9,7 @@ import type { Client, Pool } from 'pg';
 import {
   autoGranularity,
   decomposeRange,
+  previousPeriodOf,
   seriesPoint,
   signedDecomposeRange,
   tilesResult,
@@ -48,6 +49,8 @@ import {
   MINUTES_TABLE,
   PAIR_SEPARATOR,
   PEAKS_TABLE,
+  pairDim,
+  pairValueSql,
   TEAM_ROLLUP_TABLES,
   histogramBin,
   histogramBinBounds,
@@ -393,7 +396,7 @@ function peakSource(filter: DashboardFilter, group: string | undefined): PeakSou
     const pair = conditioned.length === 2 ? pairOf(conditioned[0], conditioned[1]) : undefined;
     if (pair === undefined) return undefined;
     const valueOf = (d: string): string => values[conditioned.indexOf(d as Dimension)] as string;
-    return { dim: pair.join('+'), values: [valueOf(pair[0]) + PAIR_SEPARATOR + valueOf(pair[1])] };
+    return { dim: pairDim(pair), values: [valueOf(pair[0]) + PAIR_SEPARATOR + valueOf(pair[1])] };
   }
   if (group !== 'language' && group !== 'feature' && group !== 'model') return undefined;
   const others = conditioned.filter((d) => d !== group);
@@ -402,7 +405,7 @@ function peakSource(filter: DashboardFilter, group: string | undefined): PeakSou
   const pair = fixed === undefined ? undefined : pairOf(others[0], group);
   if (fixed === undefined || pair === undefined) return undefined;
   return {
-    dim: pair.join('+'),
+    dim: pairDim(pair),
     values: [],
     pair: {
       fixed,
@@ -806,7 +809,8 @@ export class TeamQueries {
    * Percentiles are histogram estimates (within the documented bound); the busiest minute is exact. */
   private async developerStats(filter: DashboardFilter, range: Period): Promise<Map<string, RequestStats>> {
     const { days, edges } = wholeDays(range.from, range.to);
-    // The loops below run per request: the imported constants are read once.
+    // The loops below run per request: imported constants are copied to locals (a module's exports may be
+    // property getters, which cost a call on every read).
     const stride = LATENCY_CODE_STRIDE;
     const lastBin = HISTOGRAM_LAST_BIN;
     const binOf = histogramBin;
@@ -1135,7 +1139,7 @@ export class TeamQueries {
         // The pairs of the fixed value with every recorded value of the grouped dimension.
         params.push(pair.fixed, ...this.sql.scope.params, pair.groupDim);
         const chosen = inList('value', pair.groupValues, params);
-        values = `value IN (SELECT ${pair.fixedFirst ? '? || chr(31) || value' : 'value || chr(31) || ?'}
+        values = `value IN (SELECT ${pair.fixedFirst ? pairValueSql('?', 'value') : pairValueSql('value', '?')}
           FROM dim_values WHERE ${this.sql.scope.sql} AND dim = ? AND ${chosen ?? '1 = 1'})`;
       }
       params.push(...this.sql.scope.params);
@@ -1161,7 +1165,12 @@ export class TeamQueries {
     // Ungrouped, the rows are of the one selected value (or of everything): they are the selection's.
     if (group === undefined) return rows.map(([, n]) => ['', n]);
     if (pair === undefined) return rows;
-    return rows.map(([value, n]) => [String(value).split(PAIR_SEPARATOR)[pair.fixedFirst ? 1 : 0], n]);
+    // The grouped side is what the fixed value and the separator leave (a value may hold the separator).
+    const cut = pair.fixed.length + PAIR_SEPARATOR.length;
+    return rows.map(([value, n]) => {
+      const text = String(value);
+      return [pair.fixedFirst ? text.slice(cut) : text.slice(0, text.length - cut), n];
+    });
   }
 
   private async guardActions(
@@ -1213,8 +1222,7 @@ export class TeamQueries {
 
   async tiles(filter: DashboardFilter): Promise<TilesResult> {
     this.check(filter);
-    const length = filter.to - filter.from;
-    const previousPeriod = { from: filter.from - length, to: filter.from };
+    const previousPeriod = previousPeriodOf(filter);
     const [current, previous] = await Promise.all([
       this.periodMetrics(filter, filter.from, filter.to),
       this.periodMetrics(filter, previousPeriod.from, previousPeriod.to),

@@ -674,7 +674,17 @@ export const DIMENSION_PAIRS: readonly (readonly [string, string])[] = [
   ['language', 'model'],
   ['feature', 'model'],
 ];
-const PAIR_DIMS = DIMENSION_PAIRS.map(([a, b]) => `('${a}+${b}', ${a} || chr(31) || ${b})`).join(', ');
+/** The `dim` of a pair of dimensions in the minute totals and daily peaks. */
+export function pairDim(pair: readonly [string, string]): string {
+  return `${pair[0]}+${pair[1]}`;
+}
+/** SQL joining two dimension values with PAIR_SEPARATOR. */
+export function pairValueSql(a: string, b: string): string {
+  return `${a} || chr(${PAIR_SEPARATOR.charCodeAt(0)}) || ${b}`;
+}
+const PAIR_DIMS = DIMENSION_PAIRS.map(
+  (pair) => `('${pairDim(pair)}', ${pairValueSql(pair[0], pair[1])})`,
+).join(', ');
 const MINUTE_DIMS_6 = `${MINUTE_DIMS_5}, ${PAIR_DIMS}`;
 
 /** The data-modifying CTEs version 5 adds to the one-statement trigger. Minute counts only grow, so the
@@ -868,8 +878,8 @@ function version6Parts(): string[] {
 /** Version 6, for the per-developer breakdown and one language's breakdowns at 10 million events: month
  * tables per developer (counters per language; latency histogram and busiest minute), compact per-request
  * records per developer-day and language, and minute totals and daily peaks per pair of dimensions, folded
- * by the same statement and backfilled; and an index that lets the busiest minute of several values read
- * only their language's minutes. */
+ * by the same statement and backfilled; and an index by language on the minutes, for the busiest minute
+ * of several languages grouped by another dimension. */
 const MIGRATION_6 = `
 ${counterTable(DEVELOPER_MONTH_TABLE, DEVELOPER_MONTH_KEYS)}
 ALTER TABLE ${DEVELOPER_MONTH_TABLE} SET (fillfactor = 80);
@@ -917,12 +927,37 @@ REVOKE ALL ON FUNCTION aegis_team_rollup() FROM PUBLIC;
 INSERT INTO ${DEVELOPER_MONTH_TABLE} (bucket, team, developer_id, language, ${ROLLUP_COUNTERS.join(', ')})
 SELECT ${monthSql('bucket')}, team, developer_id, language, ${ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ')}
 FROM rollup_1d GROUP BY 1, 2, 3, 4;
+-- The backfill reads what the day tables keep, not raw events (an owner may have dropped old months of those):
+-- a month's pairs are its days' codes counted, the records come from the daily request samples.
 INSERT INTO ${DEVELOPER_REQUESTS_MONTH_TABLE} (bucket, team, developer_id, peak, bins)
 SELECT p.bucket, p.team, p.developer_id, p.peak, COALESCE(b.bins, ''::bytea)
 FROM (SELECT ${monthSql('bucket')} AS bucket, team, developer_id, MAX(peak) AS peak FROM ${DEVELOPER_REQUESTS_TABLE} GROUP BY 1, 2, 3) AS p
-LEFT JOIN (${latencyPairsSql('team_events')}) AS b USING (bucket, team, developer_id);
+LEFT JOIN (
+  SELECT bucket, team, developer_id,
+    string_agg(int2send(code::smallint) || int4send(n::integer), ''::bytea ORDER BY code) AS bins
+  FROM (SELECT ${monthSql('d.bucket')} AS bucket, d.team, d.developer_id,
+      (get_byte(d.bins, i) << 8) | get_byte(d.bins, i + 1) AS code, COUNT(*) AS n
+    FROM ${DEVELOPER_REQUESTS_TABLE} AS d, generate_series(0, length(d.bins) - 2, 2) AS i
+    GROUP BY 1, 2, 3, 4) AS c
+  GROUP BY 1, 2, 3) AS b USING (bucket, team, developer_id);
+-- The float8 at byte offset i of a float8send() blob, rebuilt from its IEEE 754 fields (exact).
+CREATE OR REPLACE FUNCTION pg_temp.aegis_float8_at(b bytea, i integer) RETURNS float8 LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE WHEN e = 2047 THEN 'NaN'::float8
+    WHEN e = 0 THEN m * power(2::float8, -1074)
+    ELSE (1 + m * power(2::float8, -52)) * power(2::float8, e - 1023) END * CASE WHEN negative THEN -1 ELSE 1 END
+  FROM (SELECT (bits >> 52) & 2047 AS e, bits & 4503599627370495 AS m, bits < 0 AS negative
+    FROM (SELECT ('x' || encode(substring(b FROM i + 1 FOR 8), 'hex'))::bit(64)::bigint AS bits) AS r) AS f
+$fn$;
 INSERT INTO ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (bucket, team, developer_id, language, requests)
-${requestRecordsSql('team_events')};
+SELECT s.bucket, s.team, s.developer_id, s.language,
+  string_agg(int2send((v.minute - s.bucket / 60000)::smallint)
+    || int2send((CASE WHEN v.ttft = 'NaN' THEN -1 ELSE ${binSql('v.ttft')} END)::smallint)
+    || int2send((CASE WHEN v.total = 'NaN' THEN -1 ELSE ${binSql('v.total')} END)::smallint), ''::bytea)
+FROM request_samples_1d AS s, generate_series(0, length(s.samples) / 24 - 1) AS k,
+  LATERAL (SELECT pg_temp.aegis_float8_at(s.samples, k * 24)::bigint AS minute,
+    pg_temp.aegis_float8_at(s.samples, k * 24 + 8) AS ttft,
+    pg_temp.aegis_float8_at(s.samples, k * 24 + 16) AS total) AS v
+GROUP BY 1, 2, 3, 4;
 INSERT INTO ${MINUTE_TOTALS_TABLE} (minute, team, dim, value, n)
 SELECT minute, team, d.dim, d.value, SUM(n)
 FROM ${MINUTES_TABLE}, LATERAL (VALUES ${PAIR_DIMS}) AS d(dim, value)

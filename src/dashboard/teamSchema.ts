@@ -732,6 +732,18 @@ function version5Parts(dims: string = MINUTE_DIMS_5): string[] {
   return parts;
 }
 
+/** A per-developer table of a busiest minute and latency bins per bucket (a day or a month). */
+function peakBinsTable(table: string): string {
+  return `CREATE TABLE ${table} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  peak bigint NOT NULL,
+  bins bytea NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id)
+) WITH (fillfactor = 80);`;
+}
+
 /** Version 5, for reading 90 days of 1,000 developers: daily busiest-minute tables (team-wide, per
  * language, feature and model, per developer), per-developer daily latency histograms and narrow
  * per-developer activity tables, folded by the same statement and backfilled from what is stored. */
@@ -759,14 +771,7 @@ CREATE TABLE ${DEVELOPER_MINUTES_TABLE} (
   n bigint NOT NULL,
   PRIMARY KEY (minute, team, developer_id)
 ) WITH (fillfactor = 80);
-CREATE TABLE ${DEVELOPER_REQUESTS_TABLE} (
-  bucket bigint NOT NULL,
-  team text NOT NULL,
-  developer_id text NOT NULL,
-  peak bigint NOT NULL,
-  bins bytea NOT NULL,
-  PRIMARY KEY (bucket, team, developer_id)
-) WITH (fillfactor = 80);
+${peakBinsTable(DEVELOPER_REQUESTS_TABLE)}
 CREATE TABLE ${DEVELOPER_ACTIVE_TABLE} (
   bucket bigint NOT NULL,
   team text NOT NULL,
@@ -883,14 +888,7 @@ function version6Parts(): string[] {
 const MIGRATION_6 = `
 ${counterTable(DEVELOPER_MONTH_TABLE, DEVELOPER_MONTH_KEYS)}
 ALTER TABLE ${DEVELOPER_MONTH_TABLE} SET (fillfactor = 80);
-CREATE TABLE ${DEVELOPER_REQUESTS_MONTH_TABLE} (
-  bucket bigint NOT NULL,
-  team text NOT NULL,
-  developer_id text NOT NULL,
-  peak bigint NOT NULL,
-  bins bytea NOT NULL,
-  PRIMARY KEY (bucket, team, developer_id)
-) WITH (fillfactor = 80);
+${peakBinsTable(DEVELOPER_REQUESTS_MONTH_TABLE)}
 CREATE TABLE ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (
   bucket bigint NOT NULL,
   team text NOT NULL,

@@ -14,8 +14,8 @@ import type { MetricEvent, ModelRequestEvent } from '../../../src/dashboard/metr
 import { MetricsStore } from '../../../src/dashboard/metricsStore';
 import { connectTeamDatabase } from '../../../src/dashboard/teamDatabase';
 import { postgresExecutor, TeamQueries } from '../../../src/dashboard/teamQueries';
-import { TeamSync } from '../../../src/dashboard/teamSync';
 import { assertSameFigures } from './sameFigures';
+import { syncEachDeveloper } from './syncDevelopers';
 import { createTeamDatabase, postgresInstalled, startCluster } from './testPostgres';
 import type { TestCluster } from './testPostgres';
 
@@ -76,23 +76,7 @@ describe('team month tables (real PostgreSQL)', function () {
 
   it('gives the per-developer figures of the local dashboard over whole and partial months', async () => {
     const db = await createTeamDatabase(cluster as TestCluster);
-    const developers = [...new Set(all.map((e) => e.developerId))];
-    for (const [index, developer] of developers.entries()) {
-      const own = MetricsStore.open({ path: join(temp, `${developer}.sqlite`) }).store;
-      try {
-        const mine = all.filter((e) => e.developerId === developer);
-        for (let i = 0; i < mine.length; i += 1000) own.writeBatch(mine.slice(i, i + 1000));
-        const sync = new TeamSync({
-          store: own,
-          settings: { connectionString: db.urlFor(`writer${1 + (index % 3)}`), password: db.password },
-          team: 'payments',
-          batchSize: 500,
-        });
-        assert.equal((await sync.sync()).pending, 0);
-      } finally {
-        own.close();
-      }
-    }
+    const developers = await syncEachDeveloper(db, all, temp, 500);
     const reader = await connectTeamDatabase({ connectionString: db.urlFor('lead'), password: db.password });
     try {
       const team = new TeamQueries(postgresExecutor(reader, 'payments'), { isLead: true, minGroupSize: 1 });

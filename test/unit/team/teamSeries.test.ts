@@ -13,8 +13,8 @@ import type { MetricEvent } from '../../../src/dashboard/metricEvents';
 import { MetricsStore } from '../../../src/dashboard/metricsStore';
 import { connectTeamDatabase } from '../../../src/dashboard/teamDatabase';
 import { postgresExecutor, sqliteExecutor, TeamQueries } from '../../../src/dashboard/teamQueries';
-import { TeamSync } from '../../../src/dashboard/teamSync';
 import { assertSameFigures } from './sameFigures';
+import { syncEachDeveloper } from './syncDevelopers';
 import { createTeamDatabase, postgresInstalled, startCluster } from './testPostgres';
 import type { TestCluster } from './testPostgres';
 
@@ -95,24 +95,7 @@ describe('team time series and per-developer figures', function () {
 
     it('matches the local series, the developer filter and the per-developer breakdown', async () => {
       const db = await createTeamDatabase(cluster as TestCluster);
-      // Each developer syncs from their own store, which decides which suggestions are new.
-      const developers = [...new Set(all.map((e) => e.developerId))];
-      for (const [index, developer] of developers.entries()) {
-        const own = MetricsStore.open({ path: join(temp, `${developer}.sqlite`) }).store;
-        try {
-          const mine = all.filter((e) => e.developerId === developer);
-          for (let i = 0; i < mine.length; i += 1000) own.writeBatch(mine.slice(i, i + 1000));
-          const sync = new TeamSync({
-            store: own,
-            settings: { connectionString: db.urlFor(`writer${1 + (index % 3)}`), password: db.password },
-            team: 'payments',
-            batchSize: 700,
-          });
-          assert.equal((await sync.sync()).pending, 0);
-        } finally {
-          own.close();
-        }
-      }
+      await syncEachDeveloper(db, all, temp, 700);
       const reader = await connectTeamDatabase({
         connectionString: db.urlFor('lead'),
         password: db.password,

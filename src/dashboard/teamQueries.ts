@@ -56,7 +56,9 @@ import {
   histogramBinBounds,
   LATENCY_CODE_STRIDE,
   REQUEST_RECORD_BYTES,
+  TEAM_SCHEMA_VERSION,
 } from './teamSchema';
+import { TeamDatabaseError } from './teamDatabase';
 import { localBuckets } from './timeZones';
 import type { Granularity } from './timeZones';
 
@@ -150,6 +152,18 @@ export const DEFAULT_MIN_GROUP_SIZE = 5;
 
 /** Reads the team's minimum group size and whether the connected login is a lead. */
 export async function loadTeamAccess(client: Client | Pool): Promise<TeamAccess> {
+  // The queries read the tables of the current schema: an older database gets a message naming the upgrade,
+  // not a missing table.
+  const version = await client.query<{ version: number }>('SELECT version FROM team_schema_version');
+  const found = version.rows[0]?.version ?? 0;
+  if (found !== TEAM_SCHEMA_VERSION) {
+    throw new TeamDatabaseError(
+      'schema',
+      found < TEAM_SCHEMA_VERSION
+        ? `The team database has schema version ${found}; this Aegis reads version ${TEAM_SCHEMA_VERSION}. Its administrator upgrades it with "npx aegis metrics team-migrate" (see docs/team-database.md).`
+        : `The team database has schema version ${found}; this Aegis reads up to version ${TEAM_SCHEMA_VERSION}. Update Aegis.`,
+    );
+  }
   const size = await client.query<{ value: string }>(
     "SELECT value FROM team_settings WHERE key = 'min_group_size'",
   );

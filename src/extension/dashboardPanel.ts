@@ -160,7 +160,7 @@ function teamHeadline(problem: TeamProblem): string {
     case 'settings':
       return vscode.l10n.t('The team database setting (aegis.team.database) is not valid.');
     case 'schema':
-      return vscode.l10n.t('The team database has not been set up for Aegis.');
+      return vscode.l10n.t('The team database is not set up for this version of Aegis.');
     case 'other':
       return vscode.l10n.t('The team database could not be read.');
   }

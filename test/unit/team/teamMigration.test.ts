@@ -10,7 +10,11 @@ import type { DashboardFilter } from '../../../src/dashboard/dashboardQueries';
 import { generateDemoEvents } from '../../../src/dashboard/demoSeeder';
 import type { MetricEvent } from '../../../src/dashboard/metricEvents';
 import { MetricsStore } from '../../../src/dashboard/metricsStore';
-import { connectTeamDatabase, migrateTeamDatabase } from '../../../src/dashboard/teamDatabase';
+import {
+  connectTeamDatabase,
+  migrateTeamDatabase,
+  TeamDatabaseError,
+} from '../../../src/dashboard/teamDatabase';
 import { loadTeamAccess, postgresExecutor, TeamQueries } from '../../../src/dashboard/teamQueries';
 import { TEAM_SCHEMA_VERSION } from '../../../src/dashboard/teamSchema';
 import { TeamSync } from '../../../src/dashboard/teamSync';
@@ -64,6 +68,33 @@ describe('team database schema upgrade (real PostgreSQL)', function () {
     stores.push(store);
     return store;
   }
+
+  it('tells a reader of an older schema that the database needs the upgrade, until it has it', async () => {
+    const c = cluster as TestCluster;
+    const db = await createTeamDatabase(c, TEAM_SCHEMA_VERSION - 1);
+    const reader = await connectTeamDatabase({ connectionString: db.urlFor('lead'), password: db.password });
+    try {
+      await assert.rejects(loadTeamAccess(reader), (error: unknown) => {
+        assert.ok(error instanceof TeamDatabaseError);
+        assert.equal(error.kind, 'schema');
+        assert.match(error.message, /schema version \d+; this Aegis reads version \d+/);
+        assert.match(error.message, /team-migrate/);
+        return true;
+      });
+      const owner = await connectTeamDatabase({
+        connectionString: db.urlFor('aegis_team_owner'),
+        password: db.password,
+      });
+      try {
+        await migrateTeamDatabase(owner);
+      } finally {
+        await owner.end();
+      }
+      assert.equal((await loadTeamAccess(reader)).isLead, true);
+    } finally {
+      await reader.end();
+    }
+  });
 
   it('keeps every figure exact across the upgrade from the previous version', async () => {
     const c = cluster as TestCluster;

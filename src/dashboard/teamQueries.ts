@@ -38,6 +38,7 @@ import {
   ACTIVITY_TABLE,
   DEVELOPER_ACTIVE_TABLE,
   DEVELOPER_DAY_TABLE,
+  DEVELOPER_LANGUAGE_ACTIVE_TABLE,
   DEVELOPER_LANGUAGE_REQUESTS_TABLE,
   DEVELOPER_MONTH_TABLE,
   DEVELOPER_REQUESTS_MONTH_TABLE,
@@ -658,9 +659,6 @@ export class TeamQueries {
       this.sql.teamTables &&
       (group === undefined || group === 'developer_id') &&
       [filter.languages, filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
-    // Without a language, feature or model condition or group, the database counts active developers
-    // from their quarter-hour masks; otherwise the activity table gives whole days and the developer-level
-    // rollups the rest, per developer.
     // A developer-level read without feature or model (a condition or a group) takes whole months from the
     // developer month table, which keeps the language.
     const months =
@@ -670,10 +668,13 @@ export class TeamQueries {
       group !== 'feature' &&
       group !== 'model' &&
       [filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
+    // Without a feature or model condition or a group, the database counts active developers from their
+    // quarter-hour masks (per language with a language condition); otherwise the activity table gives whole
+    // days and the developer-level rollups the rest, per developer.
     const countActive =
       teamLevel &&
       group === undefined &&
-      [filter.languages, filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
+      [filter.features, filter.models].every((v) => (v?.length ?? 0) === 0);
     const [counters, activity, activeCounts] = await Promise.all([
       this.sums(filter, ranges, {
         tableOf: (level) =>
@@ -699,7 +700,7 @@ export class TeamQueries {
             plain: [],
           })
         : Promise.resolve([]),
-      countActive ? this.activeCounts(ranges) : Promise.resolve(undefined),
+      countActive ? this.activeCounts(ranges, filter.languages ?? []) : Promise.resolve(undefined),
     ]);
     activeCounts?.forEach((n, range) => {
       sliceOf(range, '').activeCount = n;
@@ -728,7 +729,7 @@ export class TeamQueries {
   /** Active developers of each range from the quarter-hour masks: per UTC day a range touches, the mask of
    * its quarter-hours (buckets starting in the range, as the rollups count), and the developers whose mask
    * meets it, counted once per range in the database. */
-  private async activeCounts(ranges: readonly Period[]): Promise<number[]> {
+  private async activeCounts(ranges: readonly Period[], languages: readonly string[]): Promise<number[]> {
     const tuples: string[] = [];
     const params: Param[] = [];
     ranges.forEach(({ from, to }, index) => {
@@ -747,13 +748,17 @@ export class TeamQueries {
     const counts = ranges.map(() => 0);
     if (tuples.length === 0) return counts;
     const days = params.filter((_, i) => i % 3 === 1) as number[];
-    params.push(Math.min(...days), Math.max(...days), ...this.sql.scope.params);
+    params.push(Math.min(...days), Math.max(...days));
+    // With a language condition, the masks per language: a developer counts once however many match.
+    const language = inList('a.language', languages, params);
+    params.push(...this.sql.scope.params);
     // DISTINCT then COUNT hashes (developer, range) pairs; COUNT(DISTINCT) would sort every row.
     const rows = await this.sql.rows(
       `SELECT i, COUNT(*) FROM (
          SELECT DISTINCT p.i, a.developer_id FROM (VALUES ${tuples.join(', ')}) AS p(i, day, mask)
-         JOIN ${DEVELOPER_ACTIVE_TABLE} AS a ON a.bucket = p.day
-         WHERE a.bucket >= ? AND a.bucket <= ? AND bit_count(a.quarters & p.mask) > 0 AND ${this.sql.scope.sql}
+         JOIN ${language === undefined ? DEVELOPER_ACTIVE_TABLE : DEVELOPER_LANGUAGE_ACTIVE_TABLE} AS a ON a.bucket = p.day
+         WHERE a.bucket >= ? AND a.bucket <= ? AND ${language ?? '1 = 1'}
+           AND bit_count(a.quarters & p.mask) > 0 AND ${this.sql.scope.sql}
        ) AS d GROUP BY i`,
       params,
     );

@@ -836,6 +836,10 @@ function requestRecordsSql(source: string): string {
     FROM ${source} WHERE kind = 'modelRequest' GROUP BY 1, 2, 3, 4`;
 }
 
+/** Per UTC day, developer and language: the quarter-hours holding a user-initiated action in that language
+ * (as DEVELOPER_ACTIVE_TABLE, per language). Active developers with a language condition come from it. */
+export const DEVELOPER_LANGUAGE_ACTIVE_TABLE = 'developer_language_active_1d';
+
 /** The first millisecond of the UTC month holding `column` (ms). */
 function monthSql(column: string): string {
   return `(extract(epoch FROM date_trunc('month', to_timestamp(${column} / 1000) AT TIME ZONE 'UTC')) * 1000)::bigint`;
@@ -872,6 +876,13 @@ function version6Parts(): string[] {
     ON CONFLICT (bucket, team, developer_id) DO UPDATE
     SET peak = GREATEST(${DEVELOPER_REQUESTS_MONTH_TABLE}.peak, excluded.peak),
       bins = aegis_merge_latency_pairs(${DEVELOPER_REQUESTS_MONTH_TABLE}.bins, excluded.bins))`,
+    `dla AS (
+    INSERT INTO ${DEVELOPER_LANGUAGE_ACTIVE_TABLE} (bucket, team, developer_id, language, quarters)
+    SELECT ${daySql('q')}, team, developer_id, language, bit_or(${quarterBitSql('q')})
+    FROM agg WHERE user_actions > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (bucket, team, developer_id, language)
+    DO UPDATE SET quarters = ${DEVELOPER_LANGUAGE_ACTIVE_TABLE}.quarters | excluded.quarters
+    WHERE (${DEVELOPER_LANGUAGE_ACTIVE_TABLE}.quarters | excluded.quarters) <> ${DEVELOPER_LANGUAGE_ACTIVE_TABLE}.quarters)`,
     `lr AS (
     INSERT INTO ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (bucket, team, developer_id, language, requests)
     ${requestRecordsSql('new_rows')} ORDER BY 1, 2, 3, 4
@@ -882,7 +893,7 @@ function version6Parts(): string[] {
 
 /** Version 6, for the per-developer breakdown and one language's breakdowns at 10 million events: month
  * tables per developer (counters per language; latency histogram and busiest minute), compact per-request
- * records per developer-day and language, and minute totals and daily peaks per pair of dimensions, folded
+ * records and activity masks per developer-day and language, and minute totals and daily peaks per pair of dimensions, folded
  * by the same statement and backfilled; and an index by language on the minutes, for the busiest minute
  * of several languages grouped by another dimension. */
 const MIGRATION_6 = `
@@ -895,6 +906,14 @@ CREATE TABLE ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (
   developer_id text NOT NULL,
   language text NOT NULL,
   requests bytea NOT NULL,
+  PRIMARY KEY (bucket, team, developer_id, language)
+) WITH (fillfactor = 80);
+CREATE TABLE ${DEVELOPER_LANGUAGE_ACTIVE_TABLE} (
+  bucket bigint NOT NULL,
+  team text NOT NULL,
+  developer_id text NOT NULL,
+  language text NOT NULL,
+  quarters bit(96) NOT NULL,
   PRIMARY KEY (bucket, team, developer_id, language)
 ) WITH (fillfactor = 80);
 CREATE INDEX ${DEVELOPER_LANGUAGE_REQUESTS_TABLE}_language ON ${DEVELOPER_LANGUAGE_REQUESTS_TABLE} (team, language, bucket);
@@ -938,6 +957,9 @@ LEFT JOIN (
     FROM ${DEVELOPER_REQUESTS_TABLE} AS d, generate_series(0, length(d.bins) - 2, 2) AS i
     GROUP BY 1, 2, 3, 4) AS c
   GROUP BY 1, 2, 3) AS b USING (bucket, team, developer_id);
+INSERT INTO ${DEVELOPER_LANGUAGE_ACTIVE_TABLE} (bucket, team, developer_id, language, quarters)
+SELECT ${daySql('bucket')}, team, developer_id, language, bit_or(${quarterBitSql('bucket')}) FROM rollup_15m
+WHERE user_actions > 0 GROUP BY 1, 2, 3, 4;
 -- The float8 at byte offset i of a float8send() blob, rebuilt from its IEEE 754 fields (exact).
 CREATE OR REPLACE FUNCTION pg_temp.aegis_float8_at(b bytea, i integer) RETURNS float8 LANGUAGE sql IMMUTABLE AS $fn$
   SELECT CASE WHEN e = 2047 THEN 'NaN'::float8
@@ -1001,7 +1023,15 @@ const READABLE_SINCE: readonly (readonly [number, readonly string[]])[] = [
   ],
   [3, [DEVELOPER_DAY_TABLE]],
   [5, [MINUTE_TOTALS_TABLE, PEAKS_TABLE, DEVELOPER_REQUESTS_TABLE, DEVELOPER_ACTIVE_TABLE]],
-  [6, [DEVELOPER_MONTH_TABLE, DEVELOPER_REQUESTS_MONTH_TABLE, DEVELOPER_LANGUAGE_REQUESTS_TABLE]],
+  [
+    6,
+    [
+      DEVELOPER_MONTH_TABLE,
+      DEVELOPER_REQUESTS_MONTH_TABLE,
+      DEVELOPER_LANGUAGE_REQUESTS_TABLE,
+      DEVELOPER_LANGUAGE_ACTIVE_TABLE,
+    ],
+  ],
 ];
 
 /** Tables readers may read at the current schema version. */

@@ -53,7 +53,6 @@ import {
   pairDim,
   pairValueSql,
   TEAM_ROLLUP_TABLES,
-  histogramBin,
   histogramBinBounds,
   LATENCY_CODE_STRIDE,
   REQUEST_RECORD_BYTES,
@@ -824,15 +823,14 @@ export class TeamQueries {
 
   /** Per-developer latency percentiles and busiest minute over a range holding whole UTC days: the whole days
    * from the developer month and day tables (monthDays) or, with a language condition, from the per-language
-   * request records (languageDays); the partial days at the ends from the request samples of those hours.
-   * Percentiles are histogram estimates (within the documented bound); the busiest minute is exact. */
+   * request records (recordDays); the partial days at the ends from those days' records too. Percentiles are
+   * histogram estimates (within the documented bound); the busiest minute is exact. */
   private async developerStats(filter: DashboardFilter, range: Period): Promise<Map<string, RequestStats>> {
     const { days, edges } = wholeDays(range.from, range.to);
-    // The loops below run per request: imported constants are copied to locals (a module's exports may be
+    // The loops below run per bin: imported constants are copied to locals (a module's exports may be
     // property getters, which cost a call on every read).
     const stride = LATENCY_CODE_STRIDE;
     const lastBin = HISTOGRAM_LAST_BIN;
-    const binOf = histogramBin;
     const developers = new Map<string, DeveloperTally>();
     const of = (developer: string): DeveloperTally => {
       let entry = developers.get(developer);
@@ -842,31 +840,23 @@ export class TeamQueries {
       }
       return entry;
     };
-    const [, edgeGroups] = await Promise.all([
-      (filter.languages?.length ?? 0) > 0
-        ? this.languageDays(filter, days, of)
-        : this.monthDays(filter, days, of),
-      this.sampleGroups(
-        filter,
-        edges.map(([from, to]) => ({ from, to })),
-        'developer_id',
-      ),
-    ]);
-    for (const groups of edgeGroups) {
-      for (const [developer, list] of groups) {
-        const entry = of(developer);
-        const minutes = new Map<number, number>();
-        for (const samples of list) {
-          for (let i = 0; i < samples.length; i += 3) {
-            const n = (minutes.get(samples[i]) ?? 0) + 1;
-            minutes.set(samples[i], n);
-            if (n > entry.peak) entry.peak = n;
-            if (!Number.isNaN(samples[i + 1])) entry.counts[binOf(samples[i + 1])] += 1;
-            if (!Number.isNaN(samples[i + 2])) entry.counts[stride + binOf(samples[i + 2])] += 1;
-          }
-        }
+    // The partial days at the ends, each within one UTC day, from that day's per-request records.
+    const edgeDays = edges.flatMap(([lo, hi]) => {
+      const parts: [number, number][] = [];
+      for (let day = Math.floor(lo / DAY_MS) * DAY_MS; day < hi; day += DAY_MS) {
+        parts.push([Math.max(lo, day), Math.min(hi, day + DAY_MS)]);
       }
-    }
+      return parts;
+    });
+    await Promise.all([
+      (filter.languages?.length ?? 0) > 0
+        ? this.recordDays(filter, days, of)
+        : this.monthDays(filter, days, of),
+      ...edgeDays.map(([lo, hi]) => {
+        const day = Math.floor(lo / DAY_MS) * DAY_MS;
+        return this.recordDays(filter, [day, day + DAY_MS], of, [lo, hi]);
+      }),
+    ]);
     const histogramOf = (counts: Int32Array, metric: number): Histogram => {
       const histogram: Histogram = new Map();
       for (let bin = 0; bin <= lastBin; bin += 1) {
@@ -953,12 +943,14 @@ export class TeamQueries {
     }
   }
 
-  /** Whole days [days[0], days[1]) of the condition's languages into `of`, from the per-request records:
-   * each developer-day's minutes counted over its languages (the busiest minute), each latency binned. */
-  private async languageDays(
+  /** Requests of whole UTC days [days[0], days[1]) (or, with `window`, of the part of one day it covers) in
+   * the condition's languages (all without one) into `of`, from the per-request records: each
+   * developer-day's minutes counted over its languages (the busiest minute), each latency binned. */
+  private async recordDays(
     filter: DashboardFilter,
     days: [number, number],
     of: (developer: string) => DeveloperTally,
+    window?: [number, number],
   ): Promise<void> {
     const params: Param[] = [days[0], days[1]];
     const languages = inList('language', filter.languages, params);
@@ -993,12 +985,19 @@ export class TeamQueries {
     const record = REQUEST_RECORD_BYTES;
     const minutes = new Uint32Array(DAY_MS / 60_000);
     const touched: number[] = [];
+    // Within a window (part of one UTC day), a request counts when its quarter-hour starts in it, as the
+    // rollups count: quarters [first, end) of the day.
+    const firstQuarter = window === undefined ? 0 : Math.ceil((window[0] - days[0]) / QUARTER_MS);
+    const endQuarter =
+      window === undefined ? QUARTERS_PER_DAY : Math.ceil((window[1] - days[0]) / QUARTER_MS);
     for (const { developer, parts } of gathered) {
       const entry = of(developer);
       const { counts } = entry;
       for (const bytes of parts) {
         for (let i = 0; i + record <= bytes.length; i += record) {
           const minute = (bytes[i] << 8) | bytes[i + 1];
+          const quarter = (minute / 15) | 0;
+          if (quarter < firstQuarter || quarter >= endQuarter) continue;
           const n = (minutes[minute] += 1);
           if (n === 1) touched.push(minute);
           if (n > entry.peak) entry.peak = n;

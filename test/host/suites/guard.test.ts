@@ -202,7 +202,13 @@ describe('Guard in the extension host', function () {
     const report = reports.find((r) => r.includes('no-falcon')) ?? '';
     assert.match(report, /workspace/);
     assert.match(report, /\.aegis\/policy\.yaml/);
-    const snapshot = await api.guardSnapshot();
+    // The report comes from one load; a reload the policy file's watcher queued may still be under way (and,
+    // while the file is half written, fail closed for a moment). Read the policy once loading has settled.
+    const snapshot = await until(
+      () => api.guardSnapshot(),
+      (s) => s.failure === undefined && (s.policy?.rules.some((r) => r.id === 'no-falcon') ?? false),
+      'the merged policy with the no-falcon rule',
+    );
     const rule = snapshot.policy?.rules.find((r) => r.id === 'no-falcon');
     assert.equal(rule?.action, 'block', 'the organisation rule still blocks');
     assert.equal(rule?.layer, 'organisation');

@@ -202,12 +202,13 @@ describe('Guard in the extension host', function () {
     const report = reports.find((r) => r.includes('no-falcon')) ?? '';
     assert.match(report, /workspace/);
     assert.match(report, /\.aegis\/policy\.yaml/);
-    // The report comes from one load; a reload the policy file's watcher queued may still be under way (and,
-    // while the file is half written, fail closed for a moment). Read the policy once loading has settled.
+    // The first report can come from the load the policy file's watcher started before the organisation
+    // setting changed (the setting's own reload follows after a short delay): read the policy once it holds
+    // the organisation layer's rule.
     const snapshot = await until(
       () => api.guardSnapshot(),
-      (s) => s.failure === undefined && (s.policy?.rules.some((r) => r.id === 'no-falcon') ?? false),
-      'the merged policy with the no-falcon rule',
+      (s) => s.policy?.rules.some((r) => r.id === 'no-falcon' && r.layer === 'organisation') ?? false,
+      'the merged policy with the organisation rule',
     );
     const rule = snapshot.policy?.rules.find((r) => r.id === 'no-falcon');
     assert.equal(rule?.action, 'block', 'the organisation rule still blocks');
